@@ -1,0 +1,21 @@
+import type { Settings } from './env-file.ts';
+
+/**
+ * One real dependency (PostgreSQL, Redis, Kafka, the Kubernetes control plane, tools).
+ * `external` returns settings when the user already provides the part (env var or PATH), in which
+ * case nothing is installed or started for it.
+ */
+export interface Part {
+  readonly name: string;
+  external(): Settings | undefined;
+  /** Installs or builds what is missing; reuses the cache otherwise. */
+  ensure(): Promise<void>;
+  /** Starts the part (or finds it already running) and returns its connection settings. */
+  up(): Promise<Settings>;
+  /** Stops exactly the processes `up` started. */
+  down(): Promise<void>;
+  /** Whether the processes `up` started are alive. */
+  running(): boolean;
+  /** The server version, read from the running server. */
+  version(settings: Settings): Promise<string>;
+}

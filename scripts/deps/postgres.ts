@@ -1,0 +1,128 @@
+import { chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { Settings } from './env-file.ts';
+import { DepsError } from './errors.ts';
+import type { Part } from './part.ts';
+import { PartState } from './part-state.ts';
+import { ensureDebianPackages } from './prerequisites.ts';
+import { freePort, run, startDaemon, waitUntil } from './processes.ts';
+
+const MIN_MAJOR = 15;
+
+function binDir(): string {
+  const root = '/usr/lib/postgresql';
+  const majors = existsSync(root)
+    ? readdirSync(root)
+        .map(Number)
+        .filter((major) => major >= MIN_MAJOR && existsSync(join(root, String(major), 'bin', 'postgres')))
+        .sort((a, b) => b - a)
+    : [];
+  if (majors.length === 0)
+    throw new DepsError(`PostgreSQL ${MIN_MAJOR}+ server binaries not found under ${root}`);
+  return join(root, String(majors[0]), 'bin');
+}
+
+/**
+ * PostgreSQL refuses to run as root, so as root its commands run as the package's `postgres` user
+ * through setpriv, which execs in place (the recorded PID is the server's own).
+ */
+function asServerUser(
+  command: string,
+  args: string[],
+): { command: string; args: string[]; owner?: { uid: number; gid: number } } {
+  if (process.getuid?.() !== 0) return { command, args };
+  const uid = Number(run('id', ['-u', 'postgres']).trim());
+  const gid = Number(run('id', ['-g', 'postgres']).trim());
+  return {
+    command: 'setpriv',
+    args: [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', command, ...args],
+    owner: { uid, gid },
+  };
+}
+
+export class Postgres implements Part {
+  readonly name = 'postgres';
+  private readonly state = new PartState('postgres', ['postgres']);
+
+  external(): Settings | undefined {
+    return process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : undefined;
+  }
+
+  async ensure(): Promise<void> {
+    ensureDebianPackages(['postgresql-15']);
+    binDir();
+  }
+
+  running(): boolean {
+    return this.state.running();
+  }
+
+  async up(): Promise<Settings> {
+    const saved = this.state.savedSettings();
+    if (saved && this.running()) return saved;
+    const bin = binDir();
+    const user = asServerUser('true', []).owner;
+    const data = join(this.state.dir, 'data');
+    const socketDir = join(this.state.dir, 'socket');
+    const owned = (path: string): void => {
+      mkdirSync(path, { recursive: true });
+      if (user) chownSync(path, user.uid, user.gid);
+    };
+    owned(socketDir);
+    if (!existsSync(join(data, 'PG_VERSION'))) {
+      owned(data);
+      const initdb = asServerUser(join(bin, 'initdb'), [
+        '-D',
+        data,
+        '-U',
+        'postgres',
+        '--auth=trust',
+        '--encoding=UTF8',
+        '--locale=C.UTF-8',
+        '--no-sync',
+      ]);
+      run(initdb.command, initdb.args, { what: 'initdb' });
+    }
+    const port = await freePort();
+    const logFile = this.state.logFile('postgres');
+    const server = asServerUser(join(bin, 'postgres'), [
+      ...['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', socketDir],
+      ...['-c', 'max_connections=300', '-c', 'shared_buffers=256MB'],
+    ]);
+    const pid = startDaemon({
+      name: 'postgres',
+      ...server,
+      logFile,
+      pidFile: this.state.pidFile('postgres'),
+    });
+    const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+    await waitUntil('PostgreSQL', () => this.query(url, 'SELECT 1').then(() => true), {
+      timeoutMs: 60_000,
+      pid,
+      logFile,
+    });
+    const settings = { DATABASE_URL: url };
+    this.state.saveSettings(settings);
+    return settings;
+  }
+
+  async down(): Promise<void> {
+    await this.state.stopAll();
+  }
+
+  async version(settings: Settings): Promise<string> {
+    return `PostgreSQL ${await this.query(settings.DATABASE_URL!, 'SHOW server_version')}`;
+  }
+
+  private async query(url: string, sql: string): Promise<string> {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+    await client.connect();
+    try {
+      const result = await client.query<Record<string, unknown>>(sql);
+      return String(Object.values(result.rows[0] ?? {})[0] ?? '');
+    } finally {
+      await client.end();
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import { readEnvFile } from '../../scripts/deps/env-file.ts';
+import { envFile } from '../../scripts/deps/paths.ts';
+
+export interface Dependencies {
+  databaseUrl: string;
+  redisUrl: string;
+  kafkaBrokers: string[];
+  kubeconfig: string;
+  kubectl: string;
+  kubePkiDir: string | undefined;
+}
+
+/** Connection settings of the running dependencies, as written by the harness's global setup. */
+export function dependencies(): Dependencies {
+  const settings = { ...readEnvFile(envFile), ...definedEnv() };
+  const required = (key: string): string => {
+    const value = settings[key];
+    if (!value)
+      throw new Error(
+        `${key} is not set: run the integration tests through jest (global setup) or \`npm run deps -- up\``,
+      );
+    return value;
+  };
+  return {
+    databaseUrl: required('DATABASE_URL'),
+    redisUrl: required('REDIS_URL'),
+    kafkaBrokers: required('KAFKA_BROKERS').split(','),
+    kubeconfig: required('KUBECONFIG'),
+    kubectl: settings.KUBECTL ?? 'kubectl',
+    kubePkiDir: settings.KUBE_PKI_DIR,
+  };
+}
+
+function definedEnv(): Record<string, string> {
+  const keys = ['DATABASE_URL', 'REDIS_URL', 'KAFKA_BROKERS', 'KUBECONFIG'];
+  return Object.fromEntries(keys.flatMap((key) => (process.env[key] ? [[key, process.env[key]]] : [])));
+}

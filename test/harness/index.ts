@@ -1,0 +1,5 @@
+export { dependencies, type Dependencies } from './dependencies.ts';
+export { uniqueName } from './names.ts';
+export { createTestDatabase } from './postgres.ts';
+export { kubeConfig, createNamespace, kubectl } from './kubernetes.ts';
+export { eventually } from './eventually.ts';
