@@ -1,0 +1,180 @@
+import type { ShardCommand } from './messages.ts';
+import { countsTowardLimit, occupancy, OrderStatus, type Order, type Ticket } from './orders.ts';
+
+export interface Counter {
+  capacity: number;
+  held: number;
+  sold: number;
+}
+
+/**
+ * What one shard's writer knows when it applies a batch: the shard's counters, the orders the
+ * batch refers to (and those with the same idempotency keys), the buyers' active quantities for
+ * the whole event, and provider events already processed.
+ */
+export interface ShardState {
+  counters: Map<string, Counter>;
+  orders: Map<string, Order>;
+  /** `${buyerId}\n${idempotencyKey}` → order id. */
+  idempotency: Map<string, string>;
+  buyerQuantities: Map<string, number>;
+  processedPayments: Set<string>;
+}
+
+export interface BatchContext {
+  shard: number;
+  now: Date;
+  holdTtlSeconds: number;
+  perBuyerLimit: number;
+  prices: Map<string, { priceMinor: number; currency: string }>;
+  newTicketCode: () => string;
+}
+
+export type RejectReason = 'sold_out' | 'limit_reached' | 'unknown_ticket_type';
+export type IgnoreReason = 'unknown_order' | 'not_owner' | 'not_held' | 'not_due' | 'duplicate_payment' | 'amount_mismatch';
+
+export type Outcome =
+  | { orderId: string; kind: 'held' | 'confirmed' | 'released' | 'expired' | 'refund_required'; order: Order; tickets?: Ticket[] }
+  | { orderId: string; kind: 'duplicate'; order: Order }
+  | { orderId: string; kind: 'rejected'; reason: RejectReason }
+  | { orderId: string; kind: 'ignored'; reason: IgnoreReason };
+
+export interface BatchResult {
+  state: ShardState;
+  outcomes: Outcome[];
+  /** Orders created or changed by the batch, to be written. */
+  changedOrders: Order[];
+  tickets: Ticket[];
+}
+
+const idempotencyKey = (buyerId: string, key: string): string => `${buyerId}\n${key}`;
+
+/**
+ * Applies a batch of commands to one shard in arrival order and returns one outcome per command.
+ * Pure: the caller loads the state in one transaction, writes the result, and commits. Applying
+ * the same command twice is harmless (duplicates are recognised by order id, idempotency key,
+ * order status and provider event id), which is what makes Kafka redelivery safe.
+ */
+export function applyBatch(initial: ShardState, commands: ShardCommand[], ctx: BatchContext): BatchResult {
+  const state: ShardState = structuredClone(initial);
+  const changed = new Map<string, Order>();
+  const tickets: Ticket[] = [];
+  const now = ctx.now.toISOString();
+
+  const counterFor = (order: Order): Counter => {
+    const counter = state.counters.get(order.ticketType);
+    if (!counter) throw new Error(`shard ${ctx.shard} has no counter for ${order.ticketType} (order ${order.id})`);
+    return counter;
+  };
+  /** Moves an order to a new status, keeping counters and buyer quantities in step. */
+  const transition = (order: Order, status: OrderStatus): Order => {
+    const before = occupancy(order);
+    const next: Order = { ...order, status, updatedAt: now };
+    const after = occupancy(next);
+    const counter = counterFor(order);
+    counter.held += after.held - before.held;
+    counter.sold += after.sold - before.sold;
+    if (countsTowardLimit(order.status) && !countsTowardLimit(status)) {
+      state.buyerQuantities.set(order.buyerId, (state.buyerQuantities.get(order.buyerId) ?? 0) - order.quantity);
+    }
+    state.orders.set(order.id, next);
+    changed.set(order.id, next);
+    return next;
+  };
+  const issueTickets = (order: Order): Ticket[] => {
+    const issued = Array.from({ length: order.quantity }, (_, i) => ({
+      code: ctx.newTicketCode(),
+      orderId: order.id,
+      ticketType: order.ticketType,
+      seq: i + 1,
+    }));
+    tickets.push(...issued);
+    return issued;
+  };
+  const expired = (order: Order): boolean => Date.parse(order.expiresAt) <= ctx.now.getTime();
+
+  const apply = (command: ShardCommand): Outcome => {
+    const known = state.orders.get(command.orderId);
+    // Lifecycle commands act only on this shard's orders (a misrouted one must not move counters).
+    const existing = command.kind === 'purchase.requested' || known?.shard === ctx.shard ? known : undefined;
+    switch (command.kind) {
+      case 'purchase.requested': {
+        if (existing) return { orderId: command.orderId, kind: 'duplicate', order: existing };
+        const sameKey = state.idempotency.get(idempotencyKey(command.buyerId, command.idempotencyKey));
+        if (sameKey) return { orderId: command.orderId, kind: 'duplicate', order: state.orders.get(sameKey)! };
+        const counter = state.counters.get(command.ticketType);
+        const price = ctx.prices.get(command.ticketType);
+        if (!counter || !price) return { orderId: command.orderId, kind: 'rejected', reason: 'unknown_ticket_type' };
+        const active = state.buyerQuantities.get(command.buyerId) ?? 0;
+        if (active + command.quantity > ctx.perBuyerLimit) return { orderId: command.orderId, kind: 'rejected', reason: 'limit_reached' };
+        if (counter.capacity - counter.held - counter.sold < command.quantity) {
+          return { orderId: command.orderId, kind: 'rejected', reason: 'sold_out' };
+        }
+        const held: Order = {
+          id: command.orderId,
+          buyerId: command.buyerId,
+          ticketType: command.ticketType,
+          quantity: command.quantity,
+          idempotencyKey: command.idempotencyKey,
+          shard: ctx.shard,
+          status: OrderStatus.Held,
+          amountMinor: price.priceMinor * command.quantity,
+          currency: price.currency,
+          createdAt: now,
+          expiresAt: new Date(ctx.now.getTime() + ctx.holdTtlSeconds * 1000).toISOString(),
+          updatedAt: now,
+        };
+        counter.held += held.quantity;
+        state.buyerQuantities.set(command.buyerId, active + command.quantity);
+        state.orders.set(held.id, held);
+        state.idempotency.set(idempotencyKey(command.buyerId, command.idempotencyKey), held.id);
+        changed.set(held.id, held);
+        // Free tickets need no payment: they are confirmed at once.
+        if (held.amountMinor === 0) {
+          const confirmed = transition(held, OrderStatus.Confirmed);
+          return { orderId: held.id, kind: 'confirmed', order: confirmed, tickets: issueTickets(confirmed) };
+        }
+        return { orderId: held.id, kind: 'held', order: held };
+      }
+      case 'release.requested': {
+        if (!existing) return { orderId: command.orderId, kind: 'ignored', reason: 'unknown_order' };
+        if (existing.buyerId !== command.buyerId) return { orderId: command.orderId, kind: 'ignored', reason: 'not_owner' };
+        if (existing.status !== OrderStatus.Held) return { orderId: command.orderId, kind: 'ignored', reason: 'not_held' };
+        return { orderId: command.orderId, kind: 'released', order: transition(existing, OrderStatus.Released) };
+      }
+      case 'hold.expire': {
+        if (!existing) return { orderId: command.orderId, kind: 'ignored', reason: 'unknown_order' };
+        if (existing.status !== OrderStatus.Held) return { orderId: command.orderId, kind: 'ignored', reason: 'not_held' };
+        if (!expired(existing)) return { orderId: command.orderId, kind: 'ignored', reason: 'not_due' };
+        return { orderId: command.orderId, kind: 'expired', order: transition(existing, OrderStatus.Expired) };
+      }
+      case 'payment.confirmed':
+      case 'payment.failed': {
+        if (state.processedPayments.has(command.providerEventId)) {
+          return { orderId: command.orderId, kind: 'ignored', reason: 'duplicate_payment' };
+        }
+        if (!existing) return { orderId: command.orderId, kind: 'ignored', reason: 'unknown_order' };
+        state.processedPayments.add(command.providerEventId);
+        let order = existing;
+        // A hold past its expiry is expired first, even if the sweeper has not got to it yet.
+        if (order.status === OrderStatus.Held && expired(order)) order = transition(order, OrderStatus.Expired);
+        if (command.kind === 'payment.failed') {
+          if (order.status !== OrderStatus.Held) return { orderId: order.id, kind: 'ignored', reason: 'not_held' };
+          return { orderId: order.id, kind: 'released', order: transition(order, OrderStatus.Released) };
+        }
+        if (order.status === OrderStatus.Expired || order.status === OrderStatus.Released) {
+          return { orderId: order.id, kind: 'refund_required', order: transition(order, OrderStatus.RefundRequired) };
+        }
+        if (order.status !== OrderStatus.Held) return { orderId: order.id, kind: 'ignored', reason: 'not_held' };
+        if (command.amountMinor !== order.amountMinor || command.currency !== order.currency) {
+          return { orderId: order.id, kind: 'ignored', reason: 'amount_mismatch' };
+        }
+        const confirmed = transition(order, OrderStatus.Confirmed);
+        return { orderId: order.id, kind: 'confirmed', order: confirmed, tickets: issueTickets(confirmed) };
+      }
+    }
+  };
+
+  const outcomes = commands.map(apply);
+  return { state, outcomes, changedOrders: [...changed.values()], tickets };
+}

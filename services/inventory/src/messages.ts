@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { ticketTypeName } from './event.ts';
+
+/**
+ * Commands carried on an event's purchase topic. The partition is the shard, so every change of
+ * a shard (holds, releases, expiry, payment) is applied by that shard's single writer. Payloads
+ * are versioned JSON (`v`); a reader rejects versions it does not know instead of guessing.
+ */
+const base = { v: z.literal(1), orderId: z.uuid() };
+
+export const purchaseRequested = z.strictObject({
+  ...base,
+  kind: z.literal('purchase.requested'),
+  buyerId: z.string().min(1).max(200),
+  ticketType: ticketTypeName,
+  quantity: z.int().min(1).max(100),
+  idempotencyKey: z.string().min(1).max(200),
+  requestedAt: z.iso.datetime({ offset: true }),
+  /** Redis channel of the purchase-api instance waiting for the outcome. */
+  replyTo: z.string().max(200).optional(),
+});
+
+export const releaseRequested = z.strictObject({
+  ...base,
+  kind: z.literal('release.requested'),
+  buyerId: z.string().min(1).max(200),
+  replyTo: z.string().max(200).optional(),
+});
+
+export const holdExpiryDue = z.strictObject({ ...base, kind: z.literal('hold.expire') });
+
+export const paymentConfirmed = z.strictObject({
+  ...base,
+  kind: z.literal('payment.confirmed'),
+  providerEventId: z.string().min(1).max(200),
+  amountMinor: z.int().min(0),
+  currency: z.string().regex(/^[A-Z]{3}$/),
+});
+
+export const paymentFailed = z.strictObject({
+  ...base,
+  kind: z.literal('payment.failed'),
+  providerEventId: z.string().min(1).max(200),
+  reason: z.string().max(500),
+});
+
+export const shardCommand = z.discriminatedUnion('kind', [purchaseRequested, releaseRequested, holdExpiryDue, paymentConfirmed, paymentFailed]);
+
+export type PurchaseRequested = z.infer<typeof purchaseRequested>;
+export type ReleaseRequested = z.infer<typeof releaseRequested>;
+export type HoldExpiryDue = z.infer<typeof holdExpiryDue>;
+export type PaymentConfirmed = z.infer<typeof paymentConfirmed>;
+export type PaymentFailed = z.infer<typeof paymentFailed>;
+export type ShardCommand = z.infer<typeof shardCommand>;
+
+export type ParsedCommand = { ok: true; command: ShardCommand } | { ok: false; reason: string };
+
+/** Parses a raw message value; never throws, so a malformed message is dead-lettered with its reason. */
+export function parseShardCommand(value: Buffer | string | null): ParsedCommand {
+  if (value === null) return { ok: false, reason: 'empty message value' };
+  let json: unknown;
+  try {
+    json = JSON.parse(value.toString());
+  } catch (error) {
+    return { ok: false, reason: `not JSON: ${(error as Error).message}` };
+  }
+  const parsed = shardCommand.safeParse(json);
+  if (parsed.success) return { ok: true, command: parsed.data };
+  return { ok: false, reason: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') };
+}

@@ -1,0 +1,49 @@
+/** Order lifecycle: HELD → CONFIRMED | EXPIRED | RELEASED; a payment after expiry → REFUND_REQUIRED. */
+export const OrderStatus = {
+  Held: 'HELD',
+  Confirmed: 'CONFIRMED',
+  Expired: 'EXPIRED',
+  Released: 'RELEASED',
+  RefundRequired: 'REFUND_REQUIRED',
+} as const;
+export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
+
+export interface Order {
+  id: string;
+  buyerId: string;
+  ticketType: string;
+  quantity: number;
+  idempotencyKey: string;
+  shard: number;
+  status: OrderStatus;
+  amountMinor: number;
+  currency: string;
+  createdAt: string;
+  /** When an unpaid hold returns its seats to the shard. */
+  expiresAt: string;
+  updatedAt: string;
+}
+
+export interface Ticket {
+  code: string;
+  orderId: string;
+  ticketType: string;
+  /** 1-based position within the order. */
+  seq: number;
+}
+
+/** Seats an order occupies on its shard, by counter. */
+export function occupancy(order: Pick<Order, 'status' | 'quantity'>): { held: number; sold: number } {
+  if (order.status === OrderStatus.Held) return { held: order.quantity, sold: 0 };
+  if (order.status === OrderStatus.Confirmed) return { held: 0, sold: order.quantity };
+  return { held: 0, sold: 0 };
+}
+
+/** Orders that count against the buyer's per-event limit. */
+export function countsTowardLimit(status: OrderStatus): boolean {
+  return status === OrderStatus.Held || status === OrderStatus.Confirmed;
+}
+
+export function isFinal(status: OrderStatus): boolean {
+  return status !== OrderStatus.Held;
+}

@@ -1,0 +1,14 @@
+export { migrate } from './migrate.ts';
+export { allocatorGroupId, eventKeyString, eventTopic } from './naming.ts';
+export {
+  closeEvent,
+  eventCounters,
+  provisionEvent,
+  ShardsDecreaseError,
+  type ProvisionDeps,
+  type TicketTypeCounters,
+} from './provisioning.ts';
+export { applyShardBatch, UnknownEventError, type ShardBatchResult } from './shard-batch.ts';
+export * from './queries.ts';
+export { ensureTopic, partitionCount } from './topics.ts';
+export { inTransaction } from './transaction.ts';

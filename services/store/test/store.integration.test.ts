@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CapacityBelowAllocatedError } from '@boxoffice/inventory';
+import { createTestDatabase, dependencies, uniqueName } from '@boxoffice/testkit';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import pg from 'pg';
+import {
+  applyShardBatch,
+  eventCounters,
+  eventTopic,
+  migrate,
+  provisionEvent,
+  shardAvailability,
+} from '../src/index.ts';
+import { eventOnSale, purchase } from './fixtures.ts';
+
+describe('the PostgreSQL store', () => {
+  let pool: pg.Pool;
+  let admin: Admin;
+
+  beforeAll(async () => {
+    const url = await createTestDatabase(uniqueName('store'));
+    await migrate(url);
+    await migrate(url); // a second run applies nothing
+    pool = new pg.Pool({ connectionString: url, max: 10 });
+    admin = new Kafka({ brokers: dependencies().kafkaBrokers, logLevel: logLevel.WARN }).admin();
+    await admin.connect();
+  });
+  afterAll(async () => {
+    await admin.disconnect();
+    await pool.end();
+  });
+
+  it('provisions a topic with one partition per shard and shard rows that sum to capacity, idempotently', async () => {
+    const event = eventOnSale(uniqueName('prov'), {
+      shards: 3,
+      ticketTypes: [{ name: 'standard', priceMinor: 100, currency: 'EUR', capacity: 10 }],
+    });
+    await provisionEvent({ pool, admin }, event);
+    const metadata = await admin.fetchTopicMetadata({ topics: [eventTopic(event)] });
+    expect(metadata.topics[0]!.partitions).toHaveLength(3);
+    expect((await shardAvailability(pool, event)).get('standard')).toEqual([4, 3, 3]);
+
+    const before = await pool.query('SELECT xmin::text, * FROM inventory_shards ORDER BY shard');
+    const eventsBefore = await pool.query('SELECT xmin::text FROM events');
+    await provisionEvent({ pool, admin }, event);
+    expect((await pool.query('SELECT xmin::text, * FROM inventory_shards ORDER BY shard')).rows).toEqual(
+      before.rows,
+    );
+    expect((await pool.query('SELECT xmin::text FROM events')).rows).toEqual(eventsBefore.rows);
+  });
+
+  it('spreads a capacity increase and new shards, and refuses a capacity below what is held', async () => {
+    const event = eventOnSale(uniqueName('resize'));
+    await provisionEvent({ pool, admin }, event);
+    await applyShardBatch(pool, event, 0, [purchase('alice', 4)], new Date());
+    const grown = { ...event, shards: 4, ticketTypes: [{ ...event.ticketTypes[0]!, capacity: 20 }] };
+    await provisionEvent({ pool, admin }, grown);
+    expect(await eventCounters(pool, event)).toEqual([
+      { ticketType: 'standard', capacity: 20, held: 4, sold: 0, remaining: 16 },
+    ]);
+    expect((await shardAvailability(pool, event)).get('standard')).toEqual([4, 4, 4, 4]);
+    expect(
+      (await admin.fetchTopicMetadata({ topics: [eventTopic(event)] })).topics[0]!.partitions,
+    ).toHaveLength(4);
+
+    await expect(
+      provisionEvent({ pool, admin }, { ...grown, ticketTypes: [{ ...event.ticketTypes[0]!, capacity: 3 }] }),
+    ).rejects.toBeInstanceOf(CapacityBelowAllocatedError);
+    expect((await eventCounters(pool, event))[0]!.capacity).toBe(20);
+  });
+
+  it('never oversells when two writers apply the same batches to one shard concurrently', async () => {
+    const event = eventOnSale(uniqueName('zombie'), {
+      shards: 1,
+      sales: { ...eventOnSale('x').sales, perBuyerLimit: 10 },
+    });
+    await provisionEvent({ pool, admin }, event);
+    const batches = Array.from({ length: 6 }, (_, i) =>
+      Array.from({ length: 5 }, (_, j) => purchase(`buyer-${i}-${j}`, 1)),
+    );
+    // Each batch is applied twice at once, as a zombie allocator would after a rebalance.
+    const results = await Promise.all(
+      batches.flatMap((batch) => [
+        applyShardBatch(pool, event, 0, batch, new Date()),
+        applyShardBatch(pool, event, 0, batch, new Date()),
+      ]),
+    );
+    const held = results.flatMap((r) => r.outcomes).filter((o) => o.kind === 'held');
+    expect(held).toHaveLength(10);
+    expect(new Set(held.map((o) => o.orderId)).size).toBe(10);
+    expect(await eventCounters(pool, event)).toEqual([
+      { ticketType: 'standard', capacity: 10, held: 10, sold: 0, remaining: 0 },
+    ]);
+    const { rows } = await pool.query<{ n: string }>(
+      "SELECT coalesce(sum(quantity), 0) AS n FROM orders WHERE status = 'HELD' AND shard = 0 AND event_id = (SELECT id FROM events WHERE namespace = $1)",
+      [event.namespace],
+    );
+    expect(Number(rows[0]!.n)).toBe(10);
+  });
+
+  it('confirms a paid hold once and issues exactly its tickets, even when the webhook is redelivered', async () => {
+    const event = eventOnSale(uniqueName('pay'));
+    await provisionEvent({ pool, admin }, event);
+    const request = purchase('bob', 2);
+    await applyShardBatch(pool, event, 1, [request], new Date());
+    const payment = {
+      v: 1 as const,
+      kind: 'payment.confirmed' as const,
+      orderId: request.orderId,
+      providerEventId: uniqueName('evt'),
+      amountMinor: 10_000,
+      currency: 'EUR',
+    };
+    const first = await applyShardBatch(pool, event, 1, [payment, payment], new Date());
+    const again = await applyShardBatch(pool, event, 1, [payment], new Date());
+    expect(first.outcomes.map((o) => o.kind)).toEqual(['confirmed', 'ignored']);
+    expect(again.outcomes.map((o) => o.kind)).toEqual(['ignored']);
+    const tickets = await pool.query('SELECT code FROM tickets WHERE order_id = $1', [request.orderId]);
+    expect(tickets.rows).toHaveLength(2);
+    expect(await eventCounters(pool, event)).toEqual([
+      { ticketType: 'standard', capacity: 10, held: 0, sold: 2, remaining: 8 },
+    ]);
+  });
+});
