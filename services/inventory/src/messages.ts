@@ -18,6 +18,8 @@ export const purchaseRequested = z.strictObject({
   requestedAt: z.iso.datetime({ offset: true }),
   /** Redis channel of the purchase-api instance waiting for the outcome. */
   replyTo: z.string().max(200).optional(),
+  /** Shards that already found themselves sold out for this request (it moves on to another). */
+  visitedShards: z.array(z.int().min(0).max(255)).max(256).optional(),
 });
 
 export const releaseRequested = z.strictObject({

@@ -1,10 +1,15 @@
-/** Order lifecycle: HELD → CONFIRMED | EXPIRED | RELEASED; a payment after expiry → REFUND_REQUIRED. */
+/**
+ * Order lifecycle: HELD → CONFIRMED | EXPIRED | RELEASED; a payment after expiry → REFUND_REQUIRED.
+ * REJECTED records a request that got no hold (sold out everywhere, limit reached), so an order
+ * answered with 202 always reaches a final state, and an Idempotency-Key retry gets the same answer.
+ */
 export const OrderStatus = {
   Held: 'HELD',
   Confirmed: 'CONFIRMED',
   Expired: 'EXPIRED',
   Released: 'RELEASED',
   RefundRequired: 'REFUND_REQUIRED',
+  Rejected: 'REJECTED',
 } as const;
 export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
 
@@ -22,6 +27,8 @@ export interface Order {
   /** When an unpaid hold returns its seats to the shard. */
   expiresAt: string;
   updatedAt: string;
+  /** Why a REJECTED order got no hold. */
+  rejectReason?: string;
 }
 
 export interface Ticket {

@@ -134,6 +134,7 @@ interface StoredOrderRow {
   idempotency_key: string;
   shard: number;
   status: Order['status'];
+  reject_reason: string | null;
   amount_minor: string;
   currency: string;
   created_at: Date;
@@ -155,6 +156,7 @@ const toStoredOrder = (row: StoredOrderRow): StoredOrder => ({
   createdAt: row.created_at.toISOString(),
   expiresAt: row.expires_at.toISOString(),
   updatedAt: row.updated_at.toISOString(),
+  ...(row.reject_reason ? { rejectReason: row.reject_reason } : {}),
 });
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

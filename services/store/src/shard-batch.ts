@@ -5,6 +5,7 @@ import {
   type EventKey,
   type Order,
   type Outcome,
+  type PurchaseRequested,
   type ShardCommand,
   type ShardState,
 } from '@boxoffice/inventory';
@@ -13,6 +14,13 @@ import { inTransaction } from './transaction.ts';
 
 export interface ShardBatchResult {
   outcomes: Outcome[];
+  /**
+   * Requests this shard could not serve while other shards still have stock: to be produced to
+   * those shards' partitions (before this batch's offsets are committed).
+   */
+  forwards: { shard: number; command: PurchaseRequested }[];
+  /** Requests that got no hold anywhere; recorded as REJECTED orders. */
+  rejected: Order[];
   /** The shard's counters after the batch, per ticket type (for the availability cache). */
   counters: Map<string, Counter>;
 }
@@ -35,6 +43,7 @@ interface OrderRow {
   idempotency_key: string;
   shard: number;
   status: Order['status'];
+  reject_reason: string | null;
   amount_minor: string;
   currency: string;
   created_at: Date;
@@ -55,6 +64,7 @@ const toOrder = (row: OrderRow): Order => ({
   createdAt: row.created_at.toISOString(),
   expiresAt: row.expires_at.toISOString(),
   updatedAt: row.updated_at.toISOString(),
+  ...(row.reject_reason ? { rejectReason: row.reject_reason } : {}),
 });
 
 /**
@@ -148,7 +158,18 @@ export async function applyShardBatch(
       newTicketCode,
     });
 
-    await writeOrders(client, eventId, result.changedOrders);
+    const routed = await routeRejections(client, eventId, shard, commands, result.outcomes, now);
+    const forwards = routed.forwards;
+    // One row per order id and per idempotency key: a key reused under another order id (possible
+    // only if the API lost its key cache) must not fail the whole batch on the unique constraint.
+    const keys = new Set(result.changedOrders.map((o) => `${o.buyerId}\n${o.idempotencyKey}`));
+    const rejected = routed.rejected.filter((o) => {
+      const key = `${o.buyerId}\n${o.idempotencyKey}`;
+      if (keys.has(key)) return false;
+      keys.add(key);
+      return true;
+    });
+    await writeOrders(client, eventId, [...result.changedOrders, ...rejected]);
     if (result.tickets.length > 0) {
       await client.query(
         `INSERT INTO tickets (code, order_id, ticket_type, seq)
@@ -186,7 +207,7 @@ export async function applyShardBatch(
         [JSON.stringify([...newPayments.values()])],
       );
     }
-    return { outcomes: result.outcomes, counters: result.state.counters };
+    return { outcomes: result.outcomes, counters: result.state.counters, forwards, rejected };
   });
 }
 
@@ -201,6 +222,7 @@ async function writeOrders(client: pg.PoolClient, eventId: string, changed: Orde
     idempotency_key: o.idempotencyKey,
     shard: o.shard,
     status: o.status,
+    reject_reason: o.rejectReason ?? null,
     amount_minor: o.amountMinor,
     currency: o.currency,
     created_at: o.createdAt,
@@ -251,4 +273,64 @@ async function writeBuyerQuantities(
      WHERE b.event_id = $1 AND b.buyer_id = v.buyer_id`,
     [eventId, JSON.stringify(changed.map(([buyer_id, quantity]) => ({ buyer_id, quantity })))],
   );
+}
+
+/**
+ * A request this shard is sold out for moves to the unvisited shard with the most stock left for
+ * its ticket type (read without locks: a hint, the target shard decides). When no shard has
+ * enough, or the reason is final (limit reached), the request is recorded as REJECTED.
+ */
+async function routeRejections(
+  client: pg.PoolClient,
+  eventId: string,
+  shard: number,
+  commands: ShardCommand[],
+  outcomes: Outcome[],
+  now: Date,
+): Promise<{ forwards: ShardBatchResult['forwards']; rejected: Order[] }> {
+  const forwards: ShardBatchResult['forwards'] = [];
+  const rejected: Order[] = [];
+  let stock: { shard: number; ticket_type: string; remaining: number }[] | undefined;
+  for (const [i, outcome] of outcomes.entries()) {
+    const command = commands[i]!;
+    if (outcome.kind !== 'rejected' || command.kind !== 'purchase.requested') continue;
+    const visited = [...new Set([...(command.visitedShards ?? []), shard])];
+    if (outcome.reason === 'sold_out') {
+      stock ??= (
+        await client.query<{ shard: number; ticket_type: string; remaining: number }>(
+          'SELECT shard, ticket_type, capacity - held - sold AS remaining FROM inventory_shards WHERE event_id = $1',
+          [eventId],
+        )
+      ).rows;
+      const target = stock
+        .filter(
+          (s) =>
+            s.ticket_type === command.ticketType &&
+            s.remaining >= command.quantity &&
+            !visited.includes(s.shard),
+        )
+        .sort((a, b) => b.remaining - a.remaining)[0];
+      if (target) {
+        forwards.push({ shard: target.shard, command: { ...command, visitedShards: visited } });
+        continue;
+      }
+    }
+    const at = now.toISOString();
+    rejected.push({
+      id: command.orderId,
+      buyerId: command.buyerId,
+      ticketType: command.ticketType,
+      quantity: command.quantity,
+      idempotencyKey: command.idempotencyKey,
+      shard,
+      status: 'REJECTED',
+      rejectReason: outcome.reason,
+      amountMinor: 0,
+      currency: 'XXX',
+      createdAt: at,
+      expiresAt: at,
+      updatedAt: at,
+    });
+  }
+  return { forwards, rejected };
 }

@@ -1,0 +1,16 @@
+import { Redis } from 'ioredis';
+
+/**
+ * Redis is a cache and fan-out, never the source of truth: commands fail fast instead of queueing
+ * while it is down, so callers fall back to PostgreSQL.
+ */
+export function createRedis(url: string, options: { name: string }): Redis {
+  const redis = new Redis(url, {
+    connectionName: options.name,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: true,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
+  });
+  redis.on('error', () => undefined); // reconnects on its own; readiness reports the state
+  return redis;
+}
