@@ -1,0 +1,17 @@
+import { connectionConfig, env, loadConfig } from '@boxoffice/platform/config';
+import { z } from 'zod';
+
+/** One allocator Deployment serves one event; the operator sets these from the TicketEvent. */
+export const allocatorConfig = z.object({
+  ...connectionConfig,
+  EVENT_NAMESPACE: z.string().min(1),
+  EVENT_NAME: z.string().min(1),
+  PORT: env.port(8082),
+  /** How often due holds are turned into expiry commands on their shard's partition. */
+  EXPIRY_SWEEP_INTERVAL_MS: env.milliseconds(1_000),
+  /** Partitions of the event processed in parallel by this consumer. */
+  PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(256).default(8),
+});
+export type AllocatorConfig = z.infer<typeof allocatorConfig>;
+
+export const readAllocatorConfig = (): AllocatorConfig => loadConfig(allocatorConfig);

@@ -1,0 +1,65 @@
+/**
+ * Allocator process for one event (run with
+ * `node --import @boxoffice/platform/telemetry/register services/allocator/src/main.ts`).
+ */
+import { createKafka, sharedTopics } from '@boxoffice/platform/kafka';
+import { createLogger } from '@boxoffice/platform/logger';
+import { createMetricsRegistry } from '@boxoffice/platform/metrics';
+import { startOpsServer } from '@boxoffice/platform/ops-server';
+import { createPool } from '@boxoffice/platform/postgres';
+import { createRedis } from '@boxoffice/platform/redis';
+import { migrate } from '@boxoffice/store';
+import { startAllocator } from './allocator.ts';
+import { readAllocatorConfig } from './config.ts';
+import { allocatorMetrics } from './metrics.ts';
+
+const config = readAllocatorConfig();
+const event = { namespace: config.EVENT_NAMESPACE, name: config.EVENT_NAME };
+const logger = createLogger('allocator').child({ event: `${event.namespace}/${event.name}` });
+const registry = createMetricsRegistry('allocator');
+
+await migrate(config.DATABASE_URL);
+const pool = createPool(config.DATABASE_URL, config.PARTITIONS_CONCURRENTLY + 2);
+const redis = createRedis(config.REDIS_URL, { name: 'allocator' });
+const kafka = createKafka({
+  clientId: `allocator-${event.namespace}-${event.name}`,
+  brokers: config.KAFKA_BROKERS,
+  logger,
+});
+const allocator = await startAllocator({
+  event,
+  pool,
+  kafka,
+  redis,
+  prefix: config.BOXOFFICE_PREFIX,
+  topics: sharedTopics(config.BOXOFFICE_PREFIX),
+  metrics: allocatorMetrics(registry),
+  logger,
+  expirySweepIntervalMs: config.EXPIRY_SWEEP_INTERVAL_MS,
+  partitionsConcurrently: config.PARTITIONS_CONCURRENTLY,
+});
+const ops = await startOpsServer({
+  port: config.PORT,
+  registry,
+  checks: {
+    consumer: () => allocator.joined(),
+    postgres: async () => (await pool.query('SELECT 1')).rowCount === 1,
+  },
+});
+logger.info({ port: config.PORT }, 'allocator started');
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: finishing the current batch and leaving the group');
+    void (async () => {
+      await allocator.stop();
+      ops.close();
+      redis.disconnect();
+      await pool.end();
+      process.exit(0);
+    })();
+  });
+}

@@ -1,0 +1,298 @@
+import { createHash } from 'node:crypto';
+import {
+  newOrderId,
+  saleState,
+  type EventKey,
+  type PaymentConfirmed,
+  type PaymentFailed,
+  type PurchaseRequested,
+  type ReleaseRequested,
+  type SaleState,
+} from '@boxoffice/inventory';
+import { availabilityCache } from '@boxoffice/platform/availability-cache';
+import type { OrderReply } from '@boxoffice/platform/replies';
+import {
+  eventKeyString,
+  eventTopic,
+  findOrder,
+  findOrderByIdempotencyKey,
+  shardAvailability,
+  type CatalogEvent,
+  type StoredOrder,
+} from '@boxoffice/store';
+import type { Redis } from 'ioredis';
+import type { Producer } from 'kafkajs';
+import type pg from 'pg';
+import type { ReplyWaiter } from './reply-waiter.ts';
+
+export interface OrdersServiceDeps {
+  pool: pg.Pool;
+  redis: Redis;
+  producer: Producer;
+  replies: ReplyWaiter;
+  catalog: (event: EventKey) => Promise<CatalogEvent | undefined>;
+  prefix: string;
+  replyTimeoutMs: number;
+  random?: () => number;
+}
+
+export interface OrderView {
+  id: string;
+  status: string;
+  expiresAt?: string;
+  reason?: string;
+}
+
+export type PlaceOrderResult =
+  | { kind: 'accepted'; order: OrderView }
+  | { kind: 'pending'; orderId: string }
+  | { kind: 'sold_out' }
+  | { kind: 'limit_reached'; orderId: string }
+  | { kind: 'event_not_found' }
+  | { kind: 'unknown_ticket_type' }
+  | { kind: 'over_limit'; limit: number }
+  | { kind: 'not_on_sale'; state: SaleState }
+  | { kind: 'idempotency_conflict' }
+  | { kind: 'unavailable' };
+
+export interface PlaceOrder {
+  event: EventKey;
+  buyerId: string;
+  ticketType: string;
+  quantity: number;
+  idempotencyKey: string;
+}
+
+const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+
+/**
+ * The purchase path of purchase-api, free of HTTP: idempotency, sale checks, the sold-out fast
+ * path, routing to a shard with stock, producing the command and waiting a bounded time for the
+ * allocator's answer. Nothing here decides a hold: the allocator does, against PostgreSQL.
+ */
+export function ordersService(deps: OrdersServiceDeps) {
+  const availability = availabilityCache(deps.redis, deps.prefix);
+  const random = deps.random ?? Math.random;
+
+  /**
+   * Cached availability, rebuilt from PostgreSQL when missing, incomplete (an expired entry that
+   * one shard re-created alone) or when Redis is unreachable.
+   */
+  const currentAvailability = async (event: CatalogEvent): Promise<Map<string, number[]>> => {
+    const key = eventKeyString(event);
+    const cached = await availability.read(key).catch(() => undefined);
+    const complete = (shards: number[]): boolean =>
+      Array.from({ length: event.shards }, (_, i) => shards[i]).every((n) => n !== undefined);
+    if (cached && event.ticketTypes.every((t) => complete(cached.get(t.name) ?? []))) return cached;
+    const fresh = await shardAvailability(deps.pool, event);
+    await availability.write(key, fresh).catch(() => undefined);
+    return fresh;
+  };
+
+  const existingOrderResult = (order: StoredOrder): PlaceOrderResult => {
+    if (order.status === 'REJECTED')
+      return order.rejectReason === 'limit_reached'
+        ? { kind: 'limit_reached', orderId: order.id }
+        : { kind: 'sold_out' };
+    return { kind: 'accepted', order: view(order) };
+  };
+
+  const replyResult = async (orderId: string, reply: OrderReply | undefined): Promise<PlaceOrderResult> => {
+    if (!reply) return { kind: 'pending', orderId };
+    if (reply.kind === 'held' || reply.kind === 'confirmed')
+      return { kind: 'accepted', order: { id: orderId, status: reply.status!, expiresAt: reply.expiresAt! } };
+    if (reply.kind === 'rejected')
+      return reply.reason === 'limit_reached' ? { kind: 'limit_reached', orderId } : { kind: 'sold_out' };
+    if (reply.kind === 'duplicate') {
+      const order = await findOrder(deps.pool, orderId);
+      return order ? existingOrderResult(order) : { kind: 'pending', orderId };
+    }
+    return { kind: 'pending', orderId };
+  };
+
+  return {
+    async place(request: PlaceOrder): Promise<PlaceOrderResult> {
+      const event = await deps.catalog(request.event);
+      if (!event || event.closed) return { kind: 'event_not_found' };
+      const type = event.ticketTypes.find((t) => t.name === request.ticketType);
+      if (!type) return { kind: 'unknown_ticket_type' };
+      if (request.quantity > event.sales.perBuyerLimit)
+        return { kind: 'over_limit', limit: event.sales.perBuyerLimit };
+
+      // Same key and body → same order; same key, other body → conflict. Redis remembers the key
+      // while the order may still be in flight; PostgreSQL's unique key is the final word.
+      const fingerprint = createHash('sha256')
+        .update(`${request.ticketType}\n${request.quantity}`)
+        .digest('hex')
+        .slice(0, 16);
+      const idemKey = `${deps.prefix}idem:${eventKeyString(request.event)}:${request.buyerId}:${request.idempotencyKey}`;
+      let orderId = newOrderId();
+      const claimed = await deps.redis
+        .set(idemKey, JSON.stringify({ orderId, fingerprint }), 'EX', IDEMPOTENCY_TTL_SECONDS, 'NX')
+        .then((ok) => ok === 'OK')
+        .catch(() => undefined);
+      if (claimed === false) {
+        const previous = JSON.parse((await deps.redis.get(idemKey)) ?? '{}') as {
+          orderId?: string;
+          fingerprint?: string;
+        };
+        if (previous.fingerprint && previous.fingerprint !== fingerprint)
+          return { kind: 'idempotency_conflict' };
+        if (previous.orderId) {
+          const order = await findOrder(deps.pool, previous.orderId);
+          return order ? existingOrderResult(order) : { kind: 'pending', orderId: previous.orderId };
+        }
+      } else if (claimed === undefined) {
+        const order = await findOrderByIdempotencyKey(
+          deps.pool,
+          request.event,
+          request.buyerId,
+          request.idempotencyKey,
+        );
+        if (order) {
+          if (order.ticketType !== request.ticketType || order.quantity !== request.quantity)
+            return { kind: 'idempotency_conflict' };
+          return existingOrderResult(order);
+        }
+      }
+      const forget = (): Promise<unknown> => deps.redis.del(idemKey).catch(() => undefined);
+
+      const state = saleState(event, new Date());
+      if (state !== 'open') {
+        await forget();
+        return { kind: 'not_on_sale', state };
+      }
+      const shards = (await currentAvailability(event)).get(request.ticketType) ?? [];
+      const shard = pickShard(shards, request.quantity, random);
+      if (shard === undefined) {
+        await forget(); // nothing was accepted: a retry is judged afresh
+        return { kind: 'sold_out' };
+      }
+
+      const command: PurchaseRequested = {
+        v: 1,
+        kind: 'purchase.requested',
+        orderId,
+        buyerId: request.buyerId,
+        ticketType: request.ticketType,
+        quantity: request.quantity,
+        idempotencyKey: request.idempotencyKey,
+        requestedAt: new Date().toISOString(),
+        replyTo: deps.replies.channel,
+      };
+      const reply = deps.replies.expect(orderId);
+      try {
+        await deps.producer.send({
+          topic: eventTopic(request.event),
+          acks: -1,
+          messages: [{ key: orderId, value: JSON.stringify(command), partition: shard }],
+        });
+      } catch {
+        reply.cancel();
+        await forget();
+        return { kind: 'unavailable' };
+      }
+      orderId = command.orderId;
+      return replyResult(orderId, await reply.wait(deps.replyTimeoutMs));
+    },
+
+    /** Releases a hold (owner only; another buyer's order is reported as not found). */
+    async release(
+      orderId: string,
+      buyerId: string,
+    ): Promise<
+      | { kind: 'not_found' }
+      | { kind: 'not_held'; order: OrderView }
+      | { kind: 'released' | 'pending'; orderId: string }
+      | { kind: 'unavailable' }
+    > {
+      const order = await findOrder(deps.pool, orderId);
+      if (!order || order.buyerId !== buyerId) return { kind: 'not_found' };
+      if (order.status !== 'HELD') return { kind: 'not_held', order: view(order) };
+      const command: ReleaseRequested = {
+        v: 1,
+        kind: 'release.requested',
+        orderId,
+        buyerId,
+        replyTo: deps.replies.channel,
+      };
+      const reply = deps.replies.expect(orderId);
+      try {
+        await deps.producer.send({
+          topic: eventTopic(order.event),
+          acks: -1,
+          messages: [{ key: orderId, value: JSON.stringify(command), partition: order.shard }],
+        });
+      } catch {
+        reply.cancel();
+        return { kind: 'unavailable' };
+      }
+      const answer = await reply.wait(deps.replyTimeoutMs);
+      return { kind: answer?.kind === 'released' ? 'released' : 'pending', orderId };
+    },
+
+    /** Hands a verified payment callback to the order's shard; the allocator applies it once. */
+    async payment(callback: {
+      providerEventId: string;
+      orderId: string;
+      outcome: 'succeeded' | 'failed';
+      amountMinor: number;
+      currency: string;
+      reason?: string;
+    }): Promise<'accepted' | 'unknown_order' | 'unavailable'> {
+      const order = await findOrder(deps.pool, callback.orderId);
+      if (!order) return 'unknown_order';
+      const command: PaymentConfirmed | PaymentFailed =
+        callback.outcome === 'succeeded'
+          ? {
+              v: 1,
+              kind: 'payment.confirmed',
+              orderId: order.id,
+              providerEventId: callback.providerEventId,
+              amountMinor: callback.amountMinor,
+              currency: callback.currency,
+            }
+          : {
+              v: 1,
+              kind: 'payment.failed',
+              orderId: order.id,
+              providerEventId: callback.providerEventId,
+              reason: callback.reason ?? 'payment failed',
+            };
+      try {
+        await deps.producer.send({
+          topic: eventTopic(order.event),
+          acks: -1,
+          messages: [{ key: order.id, value: JSON.stringify(command), partition: order.shard }],
+        });
+        return 'accepted';
+      } catch {
+        return 'unavailable';
+      }
+    },
+  };
+}
+
+export type OrdersService = ReturnType<typeof ordersService>;
+
+export function view(order: StoredOrder): OrderView {
+  return {
+    id: order.id,
+    status: order.status,
+    ...(order.status === 'HELD' ? { expiresAt: order.expiresAt } : {}),
+    ...(order.rejectReason ? { reason: order.rejectReason } : {}),
+  };
+}
+
+/** A shard with enough stock, chosen with probability proportional to its stock (spreads load). */
+export function pickShard(remaining: number[], quantity: number, random: () => number): number | undefined {
+  const candidates = remaining.flatMap((stock, shard) => (stock >= quantity ? [{ shard, stock }] : []));
+  const total = candidates.reduce((sum, c) => sum + c.stock, 0);
+  if (total === 0) return undefined;
+  let point = random() * total;
+  for (const candidate of candidates) {
+    point -= candidate.stock;
+    if (point < 0) return candidate.shard;
+  }
+  return candidates.at(-1)!.shard;
+}
