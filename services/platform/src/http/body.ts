@@ -24,9 +24,9 @@ export interface JsonBodyOptions {
 /** Rejects a body that is not JSON with 415; a request without a body passes through. */
 export function requireJsonContentType(): RequestHandler {
   return (req, _res, next) => {
-    // `req.is` is null when there is no body (no Content-Length / Transfer-Encoding).
-    const matched = req.is(JSON_TYPES);
-    if (matched === null || matched !== false) {
+    // `req.is` is null without Content-Length / Transfer-Encoding; `Content-Length: 0` is no body either.
+    const matched = req.get('content-length') === '0' ? null : req.is(JSON_TYPES);
+    if (matched !== false) {
       next();
       return;
     }

@@ -66,12 +66,14 @@ const BODY_PROBLEMS: ErrorType[] = [
   PlatformErrors.UnsupportedMediaType,
 ];
 
+/**
+ * Converts zod schemas, collecting named (`.meta({ id })`) sub-schemas for `components`. A named
+ * schema can differ as input and as output (defaults, transforms); the output keeps the name and
+ * the input becomes `<id>Input`. Names are settled in `finish`, so route order does not matter.
+ */
 class SchemaConverter {
-  readonly components: Record<string, JsonSchema> = {};
-  /** Definitions as zod emitted them, by component name, to tell same-id-but-different apart. */
-  private readonly emitted = new Map<string, string>();
+  private readonly defs = { input: new Map<string, string>(), output: new Map<string, string>() };
 
-  /** Converts a zod schema, moving named (`.meta({ id })`) sub-schemas into components. */
   convert(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
     const json = z.toJSONSchema(schema, {
       target: 'draft-2020-12',
@@ -83,28 +85,29 @@ class SchemaConverter {
       $defs = {},
       ...rest
     } = json as JsonSchema & { $defs?: Record<string, JsonSchema> };
-    // A schema with defaults or transforms differs as input and as output: same id, two components.
-    const names = new Map<string, string>();
-    for (const [id, def] of Object.entries($defs)) {
-      const raw = JSON.stringify(def);
-      const name =
-        this.emitted.has(id) && this.emitted.get(id) !== raw
-          ? `${id}${io === 'input' ? 'Input' : 'Output'}`
-          : id;
-      this.emitted.set(name, raw);
-      names.set(id, name);
-    }
-    const rewrite = (value: JsonSchema): JsonSchema =>
-      JSON.parse(
-        JSON.stringify(value).replace(
-          /"#\/\$defs\/([^"]+)"/g,
-          (_match, id: string) => `"#/components/schemas/${names.get(id) ?? id}"`,
-        ),
-      ) as JsonSchema;
-    for (const [id, def] of Object.entries($defs)) this.components[names.get(id) ?? id] = rewrite(def);
-    return rewrite(rest);
+    const placeholder = (value: JsonSchema): string =>
+      JSON.stringify(value).replace(/"#\/\$defs\/([^"]+)"/g, (_match, id: string) => `"${REF}${io}:${id}"`);
+    for (const [id, def] of Object.entries($defs)) this.defs[io].set(id, placeholder(def));
+    return JSON.parse(placeholder(rest)) as JsonSchema;
+  }
+
+  /** Replaces placeholders in the finished document and returns it with the components. */
+  finish<T>(document: T): { document: T; components: Record<string, JsonSchema> } {
+    const { input, output } = this.defs;
+    const inputName = (id: string) =>
+      output.has(id) && output.get(id) !== input.get(id) ? `${id}Input` : id;
+    const resolve = (text: string) =>
+      text.replace(new RegExp(`"${REF}(input|output):([^"]+)"`, 'g'), (_match, io: string, id: string) =>
+        JSON.stringify(`#/components/schemas/${io === 'input' ? inputName(id) : id}`),
+      );
+    const components: Record<string, JsonSchema> = {};
+    for (const [id, def] of output) components[id] = JSON.parse(resolve(def)) as JsonSchema;
+    for (const [id, def] of input) components[inputName(id)] ??= JSON.parse(resolve(def)) as JsonSchema;
+    return { document: JSON.parse(resolve(JSON.stringify(document))) as T, components };
   }
 }
+
+const REF = '~boxoffice-ref~';
 
 function parametersOf(
   converter: SchemaConverter,
@@ -220,6 +223,7 @@ export function buildOpenApiDocument(info: OpenApiInfo, routes: readonly AnyRout
     };
   }
 
+  const { document, components } = converter.finish(paths);
   return {
     openapi: '3.1.0',
     info: {
@@ -228,9 +232,9 @@ export function buildOpenApiDocument(info: OpenApiInfo, routes: readonly AnyRout
       ...(info.description ? { description: info.description } : {}),
     },
     ...(info.servers ? { servers: info.servers } : {}),
-    paths,
+    paths: document,
     components: {
-      schemas: { Problem: problemSchema, ...converter.components },
+      schemas: { Problem: problemSchema, ...components },
       ...(Object.keys(securitySchemes).length > 0 ? { securitySchemes } : {}),
     },
   };

@@ -26,6 +26,27 @@ export interface RequestInput<S extends RequestSchemas> {
 
 const PARTS = ['params', 'query', 'body', 'headers'] as const;
 
+const strictCopies = new WeakMap<z.ZodObject, z.ZodObject>();
+const looseCopies = new WeakMap<z.ZodObject, z.ZodObject>();
+
+/**
+ * The same object schema with unknown keys rejected (or, for headers, kept). One copy per schema,
+ * carrying its metadata, so a `.meta({ id })` name survives into the OpenAPI components.
+ */
+function withUnknownKeys(schema: z.ZodObject, mode: 'strict' | 'loose'): z.ZodObject {
+  // An explicit choice (z.strictObject, z.looseObject, .catchall) is the author's to make.
+  if (schema._zod.def.catchall !== undefined) return schema;
+  const copies = mode === 'strict' ? strictCopies : looseCopies;
+  let copy = copies.get(schema);
+  if (copy === undefined) {
+    copy = mode === 'strict' ? schema.strict() : schema.loose();
+    const meta = z.globalRegistry.get(schema);
+    if (meta !== undefined) copy = copy.meta(meta);
+    copies.set(schema, copy);
+  }
+  return copy;
+}
+
 /** Top-level objects become strict (body, params, query) or loose (headers); other schemas stay as given. */
 export function prepareSchemas<S extends RequestSchemas>(schemas: S): S {
   const prepared: RequestSchemas = {};
@@ -33,7 +54,9 @@ export function prepareSchemas<S extends RequestSchemas>(schemas: S): S {
     const schema = schemas[part];
     if (schema === undefined) continue;
     prepared[part] =
-      schema instanceof z.ZodObject ? (part === 'headers' ? schema.loose() : schema.strict()) : schema;
+      schema instanceof z.ZodObject
+        ? withUnknownKeys(schema, part === 'headers' ? 'loose' : 'strict')
+        : schema;
   }
   return prepared as S;
 }
