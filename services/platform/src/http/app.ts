@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import express from 'express';
-import type { Express } from 'express';
+import type { Express, Response } from 'express';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { jsonBody } from './body.ts';
@@ -64,10 +64,19 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   app.disable('x-powered-by');
   app.set('trust proxy', options.trustProxy ?? 'loopback, uniquelocal');
   app.use(httpMetrics(registry));
+  // Responses not yet started when draining begins tell keep-alive clients to reconnect
+  // (elsewhere) instead of reusing a connection that is about to close.
+  const pending = new Set<Response>();
+  shutdown.signal.addEventListener('abort', () => {
+    for (const res of pending) if (!res.headersSent) res.set('Connection', 'close');
+  });
   app.use((_req, res, next) => {
     res.set('X-Content-Type-Options', 'nosniff');
-    // Keep-alive clients reconnect elsewhere instead of reusing a connection about to close.
     if (isDraining()) res.set('Connection', 'close');
+    else {
+      pending.add(res);
+      res.once('close', () => pending.delete(res));
+    }
     next();
   });
   app.use(healthRouter({ checks: options.checks ?? [], registry, logger: options.logger, isDraining }));
