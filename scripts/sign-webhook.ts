@@ -9,6 +9,7 @@
  * so send them unchanged (curl --data-binary, not --data, which strips newlines).
  */
 import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SIGNATURE_HEADER, signWebhook } from '../services/platform/src/auth/webhook-signature.ts';
 
@@ -48,7 +49,7 @@ export function signCommand(argv: string[], env: NodeJS.ProcessEnv, stdin: () =>
   ].join(' \\\n');
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   try {
     console.log(signCommand(process.argv.slice(2), process.env, () => readFileSync(0)));
   } catch (error) {

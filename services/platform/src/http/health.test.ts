@@ -51,17 +51,19 @@ describe('probes', () => {
         ok('postgres'),
         { name: 'kafka', check: async () => Promise.reject(new Error('connect ECONNREFUSED 10.1.2.3:9092')) },
         { name: 'redis', check: () => new Promise(() => undefined), timeoutMs: 50 },
+        { name: 'consumer', check: async () => false },
       ]),
     ).get('/readyz');
     expect(response.status).toBe(503);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(response.body).toMatchObject({
       code: 'unavailable',
-      detail: 'Not ready: kafka failed, redis timeout',
+      detail: 'Not ready: kafka failed, redis timeout, consumer failed',
       checks: [
         { name: 'postgres', status: 'ok' },
         { name: 'kafka', status: 'failed' },
         { name: 'redis', status: 'timeout' },
+        { name: 'consumer', status: 'failed' },
       ],
     });
     expect(response.text).not.toContain('10.1.2.3');

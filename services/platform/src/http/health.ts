@@ -15,7 +15,7 @@ import { markRoute } from './route.ts';
 export interface ReadinessCheck {
   /** Reported on failure, e.g. 'postgres', 'kafka-consumer'. */
   name: string;
-  /** Resolves when ready; throws (or rejects) when not. */
+  /** Resolves when ready; resolves `false`, throws or rejects when not. */
   check: (signal: AbortSignal) => Promise<unknown>;
   timeoutMs?: number;
 }
@@ -33,7 +33,10 @@ export async function runChecks(checks: readonly ReadinessCheck[], logger?: Logg
         signal.addEventListener('abort', () => resolve('timeout')),
       );
       try {
-        const outcome = await Promise.race([check(signal).then(() => 'ok' as const), timedOut]);
+        const outcome = await Promise.race([
+          check(signal).then((value) => (value === false ? ('failed' as const) : ('ok' as const))),
+          timedOut,
+        ]);
         if (outcome === 'timeout') logger?.warn({ check: name, timeoutMs }, 'readiness check timed out');
         return { name, status: outcome };
       } catch (error) {

@@ -22,6 +22,9 @@ function app() {
       headers: { 'Cache-Control': 'no-store' },
     });
   });
+  app.get('/items/:id', (req, res) => {
+    res.json({ id: req.params.id });
+  });
   app.get('/boom', async () => {
     throw new Error('connection to 10.0.0.7:5432 refused');
   });
@@ -107,6 +110,12 @@ describe('problem documents', () => {
       { in: 'body', pointer: '#/quantity', detail: expect.any(String) },
       { in: 'body', pointer: '#/extra', detail: 'Unknown field' },
     ]);
+  });
+
+  it('answers a path with broken percent-encoding with 400, not 500', async () => {
+    const response = await request(app()).get('/items/%E0%A4%A');
+    expect(response.status).toBe(400);
+    expect(response.body.code).toBe('invalid-request');
   });
 
   it('answers an unknown route with a 404 problem naming it', async () => {

@@ -88,11 +88,39 @@ function bodyParserKind(error: unknown): ErrorType | undefined {
   }
 }
 
+const BY_STATUS = new Map<number, ErrorType>(
+  [
+    PlatformErrors.InvalidRequest,
+    PlatformErrors.NotFound,
+    PlatformErrors.MethodNotAllowed,
+    PlatformErrors.PayloadTooLarge,
+    PlatformErrors.UnsupportedMediaType,
+  ].map((kind) => [kind.status, kind]),
+);
+
+/**
+ * Client errors raised by express itself or its dependencies as http-errors (e.g. a path with
+ * broken percent-encoding): they are the client's fault, so never a 500.
+ */
+function clientHttpErrorKind(error: unknown): ErrorType | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { status, statusCode, expose } = error as {
+    status?: unknown;
+    statusCode?: unknown;
+    expose?: unknown;
+  };
+  const code = typeof status === 'number' ? status : statusCode;
+  if (expose !== true || typeof code !== 'number' || code < 400 || code > 499) return undefined;
+  return BY_STATUS.get(code) ?? PlatformErrors.InvalidRequest;
+}
+
 const BODY_PARSER_DETAIL: Record<string, string> = {
   'malformed-json': 'The body could not be parsed as JSON',
   'payload-too-large': 'The body exceeds the size limit',
   'unsupported-media-type': 'The body encoding or charset is not supported',
-  'invalid-request': 'The body could not be read',
+  'invalid-request': 'The request could not be read',
+  'not-found': 'Not found',
+  'method-not-allowed': 'Method not allowed',
 };
 
 export function toProblem(error: unknown, instance?: string): ProblemResponse {
@@ -112,7 +140,17 @@ export function toProblem(error: unknown, instance?: string): ProblemResponse {
   if (error instanceof z.ZodError) {
     return { ...toProblem(invalidRequest(validationIssues(error, 'body')), instance), unexpected: false };
   }
-  const bodyKind = bodyParserKind(error);
+  // The router decodes path parameters; a URIError can only come from a malformed request URL.
+  if (error instanceof URIError)
+    return {
+      problem: problem(PlatformErrors.InvalidRequest, {
+        ...at,
+        detail: 'The URL is not validly percent-encoded',
+      }),
+      headers: {},
+      unexpected: false,
+    };
+  const bodyKind = bodyParserKind(error) ?? clientHttpErrorKind(error);
   if (bodyKind)
     return {
       problem: problem(bodyKind, { ...at, detail: BODY_PARSER_DETAIL[bodyKind.code] }),
