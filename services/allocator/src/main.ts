@@ -7,7 +7,7 @@ import { createLogger } from '@boxoffice/platform/logger';
 import { createMetricsRegistry } from '@boxoffice/platform/metrics';
 import { startOpsServer } from '@boxoffice/platform/ops-server';
 import { createPool } from '@boxoffice/platform/postgres';
-import { createRedis } from '@boxoffice/platform/redis';
+import { createRedis, redisKeyPrefix } from '@boxoffice/platform/redis';
 import { migrate } from '@boxoffice/store';
 import { startAllocator } from './allocator.ts';
 import { readAllocatorConfig } from './config.ts';
@@ -31,7 +31,7 @@ const allocator = await startAllocator({
   pool,
   kafka,
   redis,
-  prefix: config.BOXOFFICE_PREFIX,
+  prefix: redisKeyPrefix(config.BOXOFFICE_PREFIX),
   topics: sharedTopics(config.BOXOFFICE_PREFIX),
   metrics: allocatorMetrics(registry),
   logger,

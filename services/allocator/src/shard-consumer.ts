@@ -29,7 +29,7 @@ export interface ShardConsumerDeps {
  */
 export function shardBatchHandler(deps: ShardConsumerDeps): (payload: EachBatchPayload) => Promise<void> {
   const eventLabel = eventKeyString(deps.event);
-  return async ({ batch, heartbeat }) => {
+  return async ({ batch, heartbeat, resolveOffset }) => {
     if (batch.messages.length === 0) return;
     const shard = batch.partition;
     const labels = { event: eventLabel, shard: String(shard) };
@@ -104,6 +104,7 @@ export function shardBatchHandler(deps: ShardConsumerDeps): (payload: EachBatchP
       }
       deps.metrics.batchSize.observe(labels, commands.length);
 
+      resolveOffset(batch.lastOffset());
       await deps.commitOffsets(shard, (BigInt(batch.lastOffset()) + 1n).toString());
       await publishReplies(deps, commands, result.outcomes, forwardedIds, rejectedIds);
       const remaining = new Map(
@@ -113,6 +114,7 @@ export function shardBatchHandler(deps: ShardConsumerDeps): (payload: EachBatchP
         .writeShard(eventLabel, shard, remaining)
         .catch((error: Error) => deps.logger.warn({ err: error }, 'availability cache not updated'));
     } else {
+      resolveOffset(batch.lastOffset());
       await deps.commitOffsets(shard, (BigInt(batch.lastOffset()) + 1n).toString());
     }
     stopTimer();

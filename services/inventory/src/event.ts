@@ -2,7 +2,9 @@ import { z } from 'zod';
 
 /** Canonical name rules shared with the CRD: Kubernetes DNS labels for events, lower-case for ticket types. */
 export const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS label');
-export const ticketTypeName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/, 'must be lower-case letters, digits and dashes');
+export const ticketTypeName = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/, 'must be lower-case letters, digits and dashes');
 
 export const ticketTypeSpec = z.strictObject({
   name: ticketTypeName,
@@ -27,7 +29,7 @@ export const eventDefinition = z.strictObject({
     opensAt: z.iso.datetime({ offset: true }),
     closesAt: z.iso.datetime({ offset: true }),
     perBuyerLimit: z.int().min(1).max(1000),
-    holdTtlSeconds: z.int().min(10).max(86_400),
+    holdTtlSeconds: z.int().min(1).max(86_400),
   }),
   ticketTypes: z.array(ticketTypeSpec).min(1),
   shards: z.int().min(1).max(256),

@@ -14,3 +14,8 @@ export function createRedis(url: string, options: { name: string }): Redis {
   redis.on('error', () => undefined); // reconnects on its own; readiness reports the state
   return redis;
 }
+
+/** Redis key and channel prefix for an installation prefix (BOXOFFICE_PREFIX). */
+export function redisKeyPrefix(prefix: string): string {
+  return prefix ? `${prefix}:` : '';
+}

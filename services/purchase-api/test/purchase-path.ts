@@ -21,7 +21,7 @@ import { ReplyWaiter } from '../src/reply-waiter.ts';
  */
 export class PurchasePath {
   readonly prefix = uniqueName('pp');
-  readonly logger = createLogger('test', 'warn');
+  readonly logger = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'warn');
   pool!: pg.Pool;
   redis!: Redis;
   kafka!: Kafka;
