@@ -10,8 +10,12 @@ try {
   const { settings, versions } = await upAll();
   console.log('boxoffice dependencies are up:');
   for (const line of versions) console.log(`  ${line}`);
-  console.log(`\n  DATABASE_URL=${settings.DATABASE_URL}\n  REDIS_URL=${settings.REDIS_URL}\n  KAFKA_BROKERS=${settings.KAFKA_BROKERS}`);
-  console.log(`  KUBECONFIG=${settings.KUBECONFIG}  (try: ${settings.KUBECTL ?? 'kubectl'} --kubeconfig=${settings.KUBECONFIG} get nodes)`);
+  console.log(
+    `\n  DATABASE_URL=${settings.DATABASE_URL}\n  REDIS_URL=${settings.REDIS_URL}\n  KAFKA_BROKERS=${settings.KAFKA_BROKERS}`,
+  );
+  console.log(
+    `  KUBECONFIG=${settings.KUBECONFIG}  (try: ${settings.KUBECTL ?? 'kubectl'} --kubeconfig=${settings.KUBECONFIG} get nodes)`,
+  );
   console.log(`\nAll settings: ${envFile}. Stop with: npm run deps -- down`);
 } catch (error) {
   if (!(error instanceof DepsError)) throw error;

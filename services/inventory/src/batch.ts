@@ -31,10 +31,16 @@ export interface BatchContext {
 }
 
 export type RejectReason = 'sold_out' | 'limit_reached' | 'unknown_ticket_type';
-export type IgnoreReason = 'unknown_order' | 'not_owner' | 'not_held' | 'not_due' | 'duplicate_payment' | 'amount_mismatch';
+export type IgnoreReason =
+  'unknown_order' | 'not_owner' | 'not_held' | 'not_due' | 'duplicate_payment' | 'amount_mismatch';
 
 export type Outcome =
-  | { orderId: string; kind: 'held' | 'confirmed' | 'released' | 'expired' | 'refund_required'; order: Order; tickets?: Ticket[] }
+  | {
+      orderId: string;
+      kind: 'held' | 'confirmed' | 'released' | 'expired' | 'refund_required';
+      order: Order;
+      tickets?: Ticket[];
+    }
   | { orderId: string; kind: 'duplicate'; order: Order }
   | { orderId: string; kind: 'rejected'; reason: RejectReason }
   | { orderId: string; kind: 'ignored'; reason: IgnoreReason };
@@ -63,7 +69,8 @@ export function applyBatch(initial: ShardState, commands: ShardCommand[], ctx: B
 
   const counterFor = (order: Order): Counter => {
     const counter = state.counters.get(order.ticketType);
-    if (!counter) throw new Error(`shard ${ctx.shard} has no counter for ${order.ticketType} (order ${order.id})`);
+    if (!counter)
+      throw new Error(`shard ${ctx.shard} has no counter for ${order.ticketType} (order ${order.id})`);
     return counter;
   };
   /** Moves an order to a new status, keeping counters and buyer quantities in step. */
@@ -75,7 +82,10 @@ export function applyBatch(initial: ShardState, commands: ShardCommand[], ctx: B
     counter.held += after.held - before.held;
     counter.sold += after.sold - before.sold;
     if (countsTowardLimit(order.status) && !countsTowardLimit(status)) {
-      state.buyerQuantities.set(order.buyerId, (state.buyerQuantities.get(order.buyerId) ?? 0) - order.quantity);
+      state.buyerQuantities.set(
+        order.buyerId,
+        (state.buyerQuantities.get(order.buyerId) ?? 0) - order.quantity,
+      );
     }
     state.orders.set(order.id, next);
     changed.set(order.id, next);
@@ -101,12 +111,15 @@ export function applyBatch(initial: ShardState, commands: ShardCommand[], ctx: B
       case 'purchase.requested': {
         if (existing) return { orderId: command.orderId, kind: 'duplicate', order: existing };
         const sameKey = state.idempotency.get(idempotencyKey(command.buyerId, command.idempotencyKey));
-        if (sameKey) return { orderId: command.orderId, kind: 'duplicate', order: state.orders.get(sameKey)! };
+        if (sameKey)
+          return { orderId: command.orderId, kind: 'duplicate', order: state.orders.get(sameKey)! };
         const counter = state.counters.get(command.ticketType);
         const price = ctx.prices.get(command.ticketType);
-        if (!counter || !price) return { orderId: command.orderId, kind: 'rejected', reason: 'unknown_ticket_type' };
+        if (!counter || !price)
+          return { orderId: command.orderId, kind: 'rejected', reason: 'unknown_ticket_type' };
         const active = state.buyerQuantities.get(command.buyerId) ?? 0;
-        if (active + command.quantity > ctx.perBuyerLimit) return { orderId: command.orderId, kind: 'rejected', reason: 'limit_reached' };
+        if (active + command.quantity > ctx.perBuyerLimit)
+          return { orderId: command.orderId, kind: 'rejected', reason: 'limit_reached' };
         if (counter.capacity - counter.held - counter.sold < command.quantity) {
           return { orderId: command.orderId, kind: 'rejected', reason: 'sold_out' };
         }
@@ -138,15 +151,26 @@ export function applyBatch(initial: ShardState, commands: ShardCommand[], ctx: B
       }
       case 'release.requested': {
         if (!existing) return { orderId: command.orderId, kind: 'ignored', reason: 'unknown_order' };
-        if (existing.buyerId !== command.buyerId) return { orderId: command.orderId, kind: 'ignored', reason: 'not_owner' };
-        if (existing.status !== OrderStatus.Held) return { orderId: command.orderId, kind: 'ignored', reason: 'not_held' };
-        return { orderId: command.orderId, kind: 'released', order: transition(existing, OrderStatus.Released) };
+        if (existing.buyerId !== command.buyerId)
+          return { orderId: command.orderId, kind: 'ignored', reason: 'not_owner' };
+        if (existing.status !== OrderStatus.Held)
+          return { orderId: command.orderId, kind: 'ignored', reason: 'not_held' };
+        return {
+          orderId: command.orderId,
+          kind: 'released',
+          order: transition(existing, OrderStatus.Released),
+        };
       }
       case 'hold.expire': {
         if (!existing) return { orderId: command.orderId, kind: 'ignored', reason: 'unknown_order' };
-        if (existing.status !== OrderStatus.Held) return { orderId: command.orderId, kind: 'ignored', reason: 'not_held' };
+        if (existing.status !== OrderStatus.Held)
+          return { orderId: command.orderId, kind: 'ignored', reason: 'not_held' };
         if (!expired(existing)) return { orderId: command.orderId, kind: 'ignored', reason: 'not_due' };
-        return { orderId: command.orderId, kind: 'expired', order: transition(existing, OrderStatus.Expired) };
+        return {
+          orderId: command.orderId,
+          kind: 'expired',
+          order: transition(existing, OrderStatus.Expired),
+        };
       }
       case 'payment.confirmed':
       case 'payment.failed': {
@@ -157,15 +181,22 @@ export function applyBatch(initial: ShardState, commands: ShardCommand[], ctx: B
         state.processedPayments.add(command.providerEventId);
         let order = existing;
         // A hold past its expiry is expired first, even if the sweeper has not got to it yet.
-        if (order.status === OrderStatus.Held && expired(order)) order = transition(order, OrderStatus.Expired);
+        if (order.status === OrderStatus.Held && expired(order))
+          order = transition(order, OrderStatus.Expired);
         if (command.kind === 'payment.failed') {
-          if (order.status !== OrderStatus.Held) return { orderId: order.id, kind: 'ignored', reason: 'not_held' };
+          if (order.status !== OrderStatus.Held)
+            return { orderId: order.id, kind: 'ignored', reason: 'not_held' };
           return { orderId: order.id, kind: 'released', order: transition(order, OrderStatus.Released) };
         }
         if (order.status === OrderStatus.Expired || order.status === OrderStatus.Released) {
-          return { orderId: order.id, kind: 'refund_required', order: transition(order, OrderStatus.RefundRequired) };
+          return {
+            orderId: order.id,
+            kind: 'refund_required',
+            order: transition(order, OrderStatus.RefundRequired),
+          };
         }
-        if (order.status !== OrderStatus.Held) return { orderId: order.id, kind: 'ignored', reason: 'not_held' };
+        if (order.status !== OrderStatus.Held)
+          return { orderId: order.id, kind: 'ignored', reason: 'not_held' };
         if (command.amountMinor !== order.amountMinor || command.currency !== order.currency) {
           return { orderId: order.id, kind: 'ignored', reason: 'amount_mismatch' };
         }

@@ -46,7 +46,13 @@ export const paymentFailed = z.strictObject({
   reason: z.string().max(500),
 });
 
-export const shardCommand = z.discriminatedUnion('kind', [purchaseRequested, releaseRequested, holdExpiryDue, paymentConfirmed, paymentFailed]);
+export const shardCommand = z.discriminatedUnion('kind', [
+  purchaseRequested,
+  releaseRequested,
+  holdExpiryDue,
+  paymentConfirmed,
+  paymentFailed,
+]);
 
 export type PurchaseRequested = z.infer<typeof purchaseRequested>;
 export type ReleaseRequested = z.infer<typeof releaseRequested>;
@@ -68,5 +74,8 @@ export function parseShardCommand(value: Buffer | string | null): ParsedCommand 
   }
   const parsed = shardCommand.safeParse(json);
   if (parsed.success) return { ok: true, command: parsed.data };
-  return { ok: false, reason: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') };
+  return {
+    ok: false,
+    reason: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '),
+  };
 }

@@ -4,8 +4,10 @@
  * split is the same wherever it is computed.
  */
 export function splitCapacity(capacity: number, shards: number): number[] {
-  if (!Number.isInteger(capacity) || capacity < 0) throw new RangeError(`capacity must be a non-negative integer, got ${capacity}`);
-  if (!Number.isInteger(shards) || shards < 1) throw new RangeError(`shards must be a positive integer, got ${shards}`);
+  if (!Number.isInteger(capacity) || capacity < 0)
+    throw new RangeError(`capacity must be a non-negative integer, got ${capacity}`);
+  if (!Number.isInteger(shards) || shards < 1)
+    throw new RangeError(`shards must be a positive integer, got ${shards}`);
   const base = Math.floor(capacity / shards);
   const extra = capacity % shards;
   return Array.from({ length: shards }, (_, shard) => base + (shard < extra ? 1 : 0));
@@ -34,7 +36,11 @@ export class CapacityBelowAllocatedError extends Error {
  * shards (new ones included) so routing finds stock everywhere. Refuses a total below what is
  * already held or sold.
  */
-export function resizeShards(current: ShardAllocation[], newCapacity: number, newShardCount: number): number[] {
+export function resizeShards(
+  current: ShardAllocation[],
+  newCapacity: number,
+  newShardCount: number,
+): number[] {
   if (newShardCount < current.length) throw new RangeError('the number of shards never decreases');
   const allocated = Array.from({ length: newShardCount }, (_, shard) => current[shard]?.allocated ?? 0);
   const totalAllocated = allocated.reduce((sum, n) => sum + n, 0);
