@@ -71,6 +71,7 @@ export class Redis implements Part {
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
     });
+    client.on('error', () => undefined); // connect() rejects with the same error
     await client.connect();
     try {
       return await use(client);

@@ -32,13 +32,19 @@ describe('Kubernetes API server with simulated nodes (real kube-apiserver, etcd,
   });
 
   it('shows a created KEDA ScaledObject through a watch', async () => {
+    // List first: it proves the CRD's endpoint is served (on a fresh API server it can lag behind
+    // Established) and gives the resourceVersion the watch starts from, so no event is missed.
+    const list = (await eventually(() => custom.listNamespacedCustomObject({ ...keda, namespace }))) as {
+      metadata: { resourceVersion: string };
+    };
     const seen: string[] = [];
+    const ended: unknown[] = [];
     const watch = await new Watch(config).watch(
       `/apis/keda.sh/v1alpha1/namespaces/${namespace}/scaledobjects`,
-      {},
+      { resourceVersion: list.metadata.resourceVersion },
       (type: string, object: { metadata?: { name?: string } }) =>
         seen.push(`${type} ${object.metadata?.name}`),
-      () => undefined,
+      (error: unknown) => ended.push(error),
     );
     watches.push(watch);
     await custom.createNamespacedCustomObject({
@@ -56,7 +62,7 @@ describe('Kubernetes API server with simulated nodes (real kube-apiserver, etcd,
         ],
       }),
     });
-    await eventually(() => expect(seen).toContain('ADDED allocator'));
+    await eventually(() => expect({ seen, ended }).toEqual({ seen: ['ADDED allocator'], ended: [] }));
   });
 
   it("rejects a ScaledObject that breaks KEDA's schema, naming the field", async () => {
