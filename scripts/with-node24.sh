@@ -17,4 +17,10 @@ if [ "$major" -lt 24 ]; then
   PATH="$nodedir/bin:$PATH"
   export PATH
 fi
+# A clean clone has no node_modules yet: `npm start` and `npm test` install them first.
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [ ! -d "$root/node_modules/.bin" ]; then
+  echo "boxoffice: installing npm dependencies (first run)" >&2
+  (cd "$root" && npm install --no-audit --no-fund >&2)
+fi
 exec "$@"
