@@ -1,0 +1,24 @@
+import { defineErrors } from '@boxoffice/platform/errors/registry';
+
+/** purchase-api's problems: stable codes (type URIs) that clients and tests rely on. */
+export const PurchaseErrors = defineErrors({
+  SoldOut: { code: 'sold-out', status: 409, title: 'Sold out' },
+  LimitReached: { code: 'limit-reached', status: 409, title: 'Per-buyer limit reached' },
+  NotOnSale: { code: 'not-on-sale', status: 409, title: 'The event is not on sale' },
+  UnknownTicketType: { code: 'unknown-ticket-type', status: 400, title: 'Unknown ticket type' },
+  OverLimit: { code: 'quantity-over-limit', status: 400, title: 'Quantity above the per-buyer limit' },
+  EventNotFound: { code: 'event-not-found', status: 404, title: 'Event not found' },
+  OrderNotFound: { code: 'order-not-found', status: 404, title: 'Order not found' },
+  NotHeld: { code: 'order-not-held', status: 409, title: 'The order is not an unpaid hold' },
+  IdempotencyConflict: {
+    code: 'idempotency-key-reused',
+    status: 422,
+    title: 'Idempotency-Key reused with another request',
+  },
+  OrderingUnavailable: {
+    code: 'ordering-unavailable',
+    status: 503,
+    title: 'Orders cannot be accepted right now',
+    retryable: true,
+  },
+});

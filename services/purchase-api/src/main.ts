@@ -1,0 +1,40 @@
+/** purchase-api (run with `node --import @boxoffice/platform/telemetry/register services/purchase-api/src/main.ts`). */
+import { onShutdownSignal } from '@boxoffice/platform/http/app';
+import { createKafka, sharedTopics } from '@boxoffice/platform/kafka';
+import { createLogger } from '@boxoffice/platform/logger';
+import { createPool } from '@boxoffice/platform/postgres';
+import { createRedis } from '@boxoffice/platform/redis';
+import { ensureTopic, migrate } from '@boxoffice/store';
+import { Partitioners } from 'kafkajs';
+import { readPurchaseApiConfig } from './config.ts';
+import { createPurchaseApi } from './service.ts';
+
+const config = readPurchaseApiConfig();
+const logger = createLogger('purchase-api');
+await migrate(config.DATABASE_URL);
+const pool = createPool(config.DATABASE_URL, 20);
+const redis = createRedis(config.REDIS_URL, { name: 'purchase-api' });
+const kafka = createKafka({ clientId: 'purchase-api', brokers: config.KAFKA_BROKERS, logger });
+const admin = kafka.admin();
+await admin.connect();
+const topics = sharedTopics(config.BOXOFFICE_PREFIX);
+await ensureTopic(admin, topics.orderEvents, 3);
+await ensureTopic(admin, topics.deadLetter, 1);
+await admin.disconnect();
+const producer = kafka.producer({
+  idempotent: true,
+  maxInFlightRequests: 1,
+  createPartitioner: Partitioners.DefaultPartitioner,
+});
+await producer.connect();
+
+const { http, replies } = await createPurchaseApi({ config, pool, redis, producer, logger });
+const server = await http.listen({ port: config.PURCHASE_API_PORT, host: '0.0.0.0' });
+logger.info({ url: server.url }, 'purchase-api listening');
+onShutdownSignal(async () => {
+  await server.close({ drainDelayMs: 0, timeoutMs: 10_000 });
+  replies.stop();
+  await producer.disconnect();
+  redis.disconnect();
+  await pool.end();
+}, logger);

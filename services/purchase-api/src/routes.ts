@@ -1,0 +1,184 @@
+import type { JwtVerifier } from '@boxoffice/platform/auth/jwt';
+import { buyerOf, requireBuyer } from '@boxoffice/platform/auth/jwt';
+import { requireWebhookSignature } from '@boxoffice/platform/auth/webhook-signature';
+import { AppError } from '@boxoffice/platform/errors/app-error';
+import { perBuyerRateLimit } from '@boxoffice/platform/http/rate-limit';
+import { defineRoute, type AnyRoute } from '@boxoffice/platform/http/route';
+import type { Redis } from 'ioredis';
+import type { Counter } from 'prom-client';
+import { z } from 'zod';
+import { PurchaseErrors } from './errors.ts';
+import type { OrdersService, PlaceOrderResult } from './orders-service.ts';
+
+const eventParams = z.object({ namespace: z.string().min(1).max(63), name: z.string().min(1).max(63) });
+const orderParams = z.object({ orderId: z.string().min(1).max(64) });
+const orderView = z
+  .object({
+    id: z.uuid(),
+    status: z.enum(['HELD', 'CONFIRMED', 'EXPIRED', 'RELEASED', 'REFUND_REQUIRED', 'REJECTED']),
+    expiresAt: z.string().optional().describe('When an unpaid hold returns its seats'),
+    reason: z.string().optional(),
+  })
+  .meta({ id: 'Order' });
+const pendingView = z.object({ id: z.uuid(), status: z.literal('PENDING') }).meta({ id: 'PendingOrder' });
+const paymentCallback = z
+  .strictObject({
+    id: z.string().min(1).max(200).describe('Provider event id; a redelivered callback is applied once'),
+    type: z.enum(['payment.succeeded', 'payment.failed']),
+    data: z.strictObject({
+      orderId: z.uuid(),
+      amountMinor: z.int().min(0),
+      currency: z.string().regex(/^[A-Z]{3}$/),
+      reason: z.string().max(500).optional(),
+    }),
+  })
+  .meta({ id: 'PaymentCallback' });
+
+export function purchaseRoutes(deps: {
+  orders: OrdersService;
+  verifier: JwtVerifier;
+  redis: Redis;
+  webhookSecret: string;
+  perBuyerPerSecond: number;
+  outcomes: Counter;
+}): AnyRoute[] {
+  const authenticated = [
+    requireBuyer(deps.verifier),
+    perBuyerRateLimit({ redis: deps.redis, points: deps.perBuyerPerSecond, durationSeconds: 1 }),
+  ];
+  const answer = (result: PlaceOrderResult): never | { status: number; body: unknown; location?: string } => {
+    deps.outcomes.inc({ outcome: result.kind });
+    switch (result.kind) {
+      case 'accepted':
+        return { status: 201, body: result.order, location: `/v1/orders/${result.order.id}` };
+      case 'pending':
+        return {
+          status: 202,
+          body: { id: result.orderId, status: 'PENDING' },
+          location: `/v1/orders/${result.orderId}`,
+        };
+      case 'sold_out':
+        throw new AppError(PurchaseErrors.SoldOut, {
+          detail: 'no shard has enough tickets of this type left',
+        });
+      case 'limit_reached':
+        throw new AppError(PurchaseErrors.LimitReached, {
+          detail: 'this order would exceed your per-buyer limit for the event',
+          extensions: { orderId: result.orderId },
+        });
+      case 'event_not_found':
+        throw new AppError(PurchaseErrors.EventNotFound);
+      case 'unknown_ticket_type':
+        throw new AppError(PurchaseErrors.UnknownTicketType);
+      case 'over_limit':
+        throw new AppError(PurchaseErrors.OverLimit, {
+          detail: `at most ${result.limit} tickets per buyer`,
+          extensions: { limit: result.limit },
+        });
+      case 'not_on_sale':
+        throw new AppError(PurchaseErrors.NotOnSale, {
+          detail: `the sale is ${result.state}`,
+          extensions: { sale: result.state },
+        });
+      case 'idempotency_conflict':
+        throw new AppError(PurchaseErrors.IdempotencyConflict);
+      case 'unavailable':
+        throw new AppError(PurchaseErrors.OrderingUnavailable, { headers: { 'Retry-After': '1' } });
+    }
+  };
+
+  return [
+    defineRoute({
+      operationId: 'createOrder',
+      method: 'post',
+      path: '/v1/events/{namespace}/{name}/orders',
+      summary: 'Hold tickets: 201 with the hold, 202 while the allocator has not answered, 409 when sold out',
+      tags: ['orders'],
+      middleware: authenticated,
+      request: {
+        params: eventParams,
+        headers: z.object({
+          'idempotency-key': z.string().min(1).max(200).describe('Same key and body → same order'),
+        }),
+        body: z
+          .strictObject({ ticketType: z.string().min(1).max(32), quantity: z.int().min(1).max(100) })
+          .meta({ id: 'OrderRequest' }),
+      },
+      responses: {
+        201: { description: 'Held (or confirmed, for free tickets)', schema: orderView },
+        202: { description: 'Accepted; poll the Location', schema: pendingView },
+      },
+      problems: Object.values(PurchaseErrors).filter(
+        (e) => e !== PurchaseErrors.OrderNotFound && e !== PurchaseErrors.NotHeld,
+      ),
+      handler: async ({ params, headers, body }, _req, res) => {
+        const result = answer(
+          await deps.orders.place({
+            event: params,
+            buyerId: buyerOf(res).buyerId,
+            ticketType: body.ticketType,
+            quantity: body.quantity,
+            idempotencyKey: headers['idempotency-key'],
+          }),
+        );
+        if (result.location) res.location(result.location);
+        res.status(result.status).json(result.body);
+      },
+    }),
+    defineRoute({
+      operationId: 'releaseOrder',
+      method: 'delete',
+      path: '/v1/orders/{orderId}',
+      summary: 'Release an unpaid hold (its seats return to the event)',
+      tags: ['orders'],
+      middleware: authenticated,
+      request: { params: orderParams },
+      responses: {
+        200: { description: 'Released', schema: orderView },
+        202: { description: 'Release accepted', schema: pendingView },
+      },
+      problems: [PurchaseErrors.OrderNotFound, PurchaseErrors.NotHeld, PurchaseErrors.OrderingUnavailable],
+      handler: async ({ params }, _req, res) => {
+        const result = await deps.orders.release(params.orderId, buyerOf(res).buyerId);
+        if (result.kind === 'not_found') throw new AppError(PurchaseErrors.OrderNotFound);
+        if (result.kind === 'not_held')
+          throw new AppError(PurchaseErrors.NotHeld, { detail: `the order is ${result.order.status}` });
+        if (result.kind === 'unavailable')
+          throw new AppError(PurchaseErrors.OrderingUnavailable, { headers: { 'Retry-After': '1' } });
+        if (result.kind === 'released') res.status(200).json({ id: result.orderId, status: 'RELEASED' });
+        else res.status(202).json({ id: result.orderId, status: 'PENDING' });
+      },
+    }),
+    defineRoute({
+      operationId: 'paymentWebhook',
+      method: 'post',
+      path: '/v1/payments/webhook',
+      summary:
+        'Payment provider callback (HMAC-SHA256 signed): confirms or fails a hold, once per provider event',
+      tags: ['payments'],
+      middleware: [requireWebhookSignature({ secrets: deps.webhookSecret })],
+      request: { body: paymentCallback },
+      responses: {
+        202: {
+          description: 'Accepted for the order’s shard',
+          schema: z.object({ received: z.literal(true) }),
+        },
+      },
+      problems: [PurchaseErrors.OrderNotFound, PurchaseErrors.OrderingUnavailable],
+      handler: async ({ body }, _req, res) => {
+        const result = await deps.orders.payment({
+          providerEventId: body.id,
+          orderId: body.data.orderId,
+          outcome: body.type === 'payment.succeeded' ? 'succeeded' : 'failed',
+          amountMinor: body.data.amountMinor,
+          currency: body.data.currency,
+          ...(body.data.reason ? { reason: body.data.reason } : {}),
+        });
+        if (result === 'unknown_order') throw new AppError(PurchaseErrors.OrderNotFound);
+        if (result === 'unavailable')
+          throw new AppError(PurchaseErrors.OrderingUnavailable, { headers: { 'Retry-After': '1' } });
+        res.status(202).json({ received: true });
+      },
+    }),
+  ] as AnyRoute[];
+}

@@ -1,0 +1,81 @@
+import { createJwtVerifier } from '@boxoffice/platform/auth/jwt';
+import { createHttpApp, type HttpApp } from '@boxoffice/platform/http/app';
+import { perIpRateLimit } from '@boxoffice/platform/http/rate-limit';
+import type { Logger } from '@boxoffice/platform/logger';
+import { createMetricsRegistry } from '@boxoffice/platform/metrics';
+import { redisKeyPrefix } from '@boxoffice/platform/redis';
+import type { Redis } from 'ioredis';
+import type { Producer } from 'kafkajs';
+import type pg from 'pg';
+import { Counter } from 'prom-client';
+import type { PurchaseApiConfig } from './config.ts';
+import { eventCatalog } from './event-catalog.ts';
+import { ordersService } from './orders-service.ts';
+import { ReplyWaiter } from './reply-waiter.ts';
+import { purchaseRoutes } from './routes.ts';
+
+/** purchase-api assembled from its dependencies (used by main.ts and by the HTTP tests). */
+export async function createPurchaseApi(deps: {
+  config: PurchaseApiConfig;
+  pool: pg.Pool;
+  redis: Redis;
+  producer: Producer;
+  logger: Logger;
+}): Promise<{ http: HttpApp; replies: ReplyWaiter }> {
+  const { config } = deps;
+  const prefix = redisKeyPrefix(config.BOXOFFICE_PREFIX);
+  const replies = new ReplyWaiter(deps.redis, prefix);
+  await replies.start();
+  const registry = createMetricsRegistry('purchase-api');
+  const outcomes = new Counter({
+    name: 'boxoffice_api_orders_total',
+    help: 'Order requests by API outcome',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const verifier = createJwtVerifier(
+    config.JWT_ALGORITHM === 'HS256'
+      ? {
+          algorithm: 'HS256',
+          secret: config.JWT_SECRET ?? '',
+          issuer: config.JWT_ISSUER,
+          audience: config.JWT_AUDIENCE,
+        }
+      : {
+          algorithm: 'RS256',
+          jwksUrl: config.JWT_JWKS_URL ?? '',
+          issuer: config.JWT_ISSUER,
+          audience: config.JWT_AUDIENCE,
+        },
+  );
+  const orders = ordersService({
+    pool: deps.pool,
+    redis: deps.redis,
+    producer: deps.producer,
+    replies,
+    catalog: eventCatalog(deps.pool, 1_000),
+    prefix,
+    replyTimeoutMs: config.REPLY_TIMEOUT_MS,
+  });
+  const http = createHttpApp({
+    routes: purchaseRoutes({
+      orders,
+      verifier,
+      redis: deps.redis,
+      webhookSecret: config.WEBHOOK_SECRET,
+      perBuyerPerSecond: config.RATE_LIMIT_PER_BUYER_PER_SECOND,
+      outcomes,
+    }),
+    openapi: { title: 'boxoffice purchase-api', version: '1.0.0' },
+    logger: deps.logger,
+    registry,
+    middleware: [
+      perIpRateLimit({ redis: deps.redis, points: config.RATE_LIMIT_PER_IP_PER_SECOND, durationSeconds: 1 }),
+    ],
+    checks: [
+      { name: 'postgres', check: async () => (await deps.pool.query('SELECT 1')).rowCount === 1 },
+      { name: 'redis', check: async () => (await deps.redis.ping()) === 'PONG' },
+    ],
+  });
+  return { http, replies };
+}

@@ -1,0 +1,50 @@
+import { createJwtVerifier } from '@boxoffice/platform/auth/jwt';
+import { availabilityCache } from '@boxoffice/platform/availability-cache';
+import { createHttpApp, type HttpApp } from '@boxoffice/platform/http/app';
+import type { Logger } from '@boxoffice/platform/logger';
+import { redisKeyPrefix } from '@boxoffice/platform/redis';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import type { QueryApiConfig } from './config.ts';
+import { queryRoutes } from './routes.ts';
+
+/** query-api assembled from its dependencies (used by main.ts and by tests). */
+export function createQueryApi(deps: {
+  config: QueryApiConfig;
+  pool: pg.Pool;
+  redis: Redis;
+  logger: Logger;
+}): HttpApp {
+  const { config } = deps;
+  const verifier = createJwtVerifier(
+    config.JWT_ALGORITHM === 'HS256'
+      ? {
+          algorithm: 'HS256',
+          secret: config.JWT_SECRET ?? '',
+          issuer: config.JWT_ISSUER,
+          audience: config.JWT_AUDIENCE,
+        }
+      : {
+          algorithm: 'RS256',
+          jwksUrl: config.JWT_JWKS_URL ?? '',
+          issuer: config.JWT_ISSUER,
+          audience: config.JWT_AUDIENCE,
+        },
+  );
+  const shutdown = new AbortController();
+  const http = createHttpApp({
+    routes: queryRoutes({
+      pool: deps.pool,
+      verifier,
+      redis: deps.redis,
+      availability: availabilityCache(deps.redis, redisKeyPrefix(config.BOXOFFICE_PREFIX)),
+      heartbeatMs: config.SSE_HEARTBEAT_MS,
+      shutdown: shutdown.signal,
+    }),
+    openapi: { title: 'boxoffice query-api', version: '1.0.0' },
+    logger: deps.logger,
+    checks: [{ name: 'postgres', check: async () => (await deps.pool.query('SELECT 1')).rowCount === 1 }],
+  });
+  http.shutdownSignal.addEventListener('abort', () => shutdown.abort(), { once: true });
+  return http;
+}
