@@ -27,6 +27,8 @@ export async function startWorkloadRunner(options: {
   config.loadFromFile(options.kubeconfig);
   const core = config.makeApiClient(CoreV1Api);
   const processes = new Map<string, ChildProcess>();
+  const pods = new Map<string, V1Pod>();
+  let stopping = false;
   const key = (pod: V1Pod): string => `${pod.metadata?.namespace}/${pod.metadata?.name}`;
 
   const resolveEnv = async (pod: V1Pod, vars: V1EnvVar[]): Promise<Record<string, string>> => {
@@ -53,6 +55,7 @@ export async function startWorkloadRunner(options: {
 
   const start = async (pod: V1Pod): Promise<void> => {
     const id = key(pod);
+    if (stopping || (pods.size > 0 && !pods.has(id))) return;
     if (processes.has(id) || pod.metadata?.deletionTimestamp || pod.status?.phase !== 'Running') return;
     const container = pod.spec?.containers[0];
     if (!container) return;
@@ -74,6 +77,9 @@ export async function startWorkloadRunner(options: {
     child.on('exit', (code, signal) => {
       processes.delete(id);
       options.log(`allocator for pod ${id} exited (${signal ?? code})`);
+      // Like a kubelet with restartPolicy Always: a crashed process restarts while its pod lives.
+      if (code !== 0 && signal !== 'SIGTERM' && !stopping)
+        setTimeout(() => void start(pod).catch(() => undefined), 2_000);
     });
   };
 
@@ -88,6 +94,7 @@ export async function startWorkloadRunner(options: {
     ALLOCATOR_SELECTOR,
   );
   const onPod = (pod: V1Pod): void => {
+    pods.set(key(pod), pod);
     if (pod.metadata?.deletionTimestamp || pod.status?.phase !== 'Running') stopPod(key(pod));
     else
       void start(pod).catch((error: Error) =>
@@ -96,7 +103,10 @@ export async function startWorkloadRunner(options: {
   };
   informer.on('add', onPod);
   informer.on('update', onPod);
-  informer.on('delete', (pod) => stopPod(key(pod)));
+  informer.on('delete', (pod) => {
+    pods.delete(key(pod));
+    stopPod(key(pod));
+  });
   // A watch that ends or fails is restarted (the informer relists on 410 Gone).
   informer.on('error', () => setTimeout(() => void informer.start().catch(() => undefined), 1_000));
   await informer.start();
@@ -104,6 +114,7 @@ export async function startWorkloadRunner(options: {
   return {
     running: () => [...processes.keys()],
     async stop() {
+      stopping = true;
       await informer.stop();
       const exits = [...processes.values()].map(
         (child) => new Promise((resolve) => child.once('exit', resolve)),

@@ -8,7 +8,6 @@ import { createMetricsRegistry } from '@boxoffice/platform/metrics';
 import { startOpsServer } from '@boxoffice/platform/ops-server';
 import { createPool } from '@boxoffice/platform/postgres';
 import { createRedis, redisKeyPrefix } from '@boxoffice/platform/redis';
-import { migrate } from '@boxoffice/store';
 import { startAllocator } from './allocator.ts';
 import { readAllocatorConfig } from './config.ts';
 import { allocatorMetrics } from './metrics.ts';
@@ -18,7 +17,6 @@ const event = { namespace: config.EVENT_NAMESPACE, name: config.EVENT_NAME };
 const logger = createLogger('allocator').child({ event: `${event.namespace}/${event.name}` });
 const registry = createMetricsRegistry('allocator');
 
-await migrate(config.DATABASE_URL);
 const pool = createPool(config.DATABASE_URL, config.PARTITIONS_CONCURRENTLY + 2);
 const redis = createRedis(config.REDIS_URL, { name: 'allocator' });
 const kafka = createKafka({
