@@ -12,6 +12,13 @@ export const operatorConfig = z.object({
   DATABASE_SECRET: z.string().optional(),
   RESYNC_SECONDS: z.coerce.number().int().min(1).default(30),
   RECONCILE_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
+  /** Leader election: one replica reconciles; another takes over within the lease duration. */
+  LEASE_NAMESPACE: z.string().default('default'),
+  LEASE_NAME: z.string().default('boxoffice-operator'),
+  LEASE_DURATION_SECONDS: z.coerce.number().int().min(2).default(15),
+  LEASE_RENEW_INTERVAL_MS: env.milliseconds(4_000),
+  /** This replica's identity (the pod name in a cluster). */
+  POD_NAME: z.string().default(`${process.env.HOSTNAME ?? 'operator'}-${process.pid}`),
 });
 export type OperatorConfig = z.infer<typeof operatorConfig>;
 

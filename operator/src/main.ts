@@ -8,7 +8,8 @@ import { migrate } from '@boxoffice/store';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { readOperatorConfig } from './config.ts';
-import { startController } from './controller.ts';
+import { startController, type Controller } from './controller.ts';
+import { LeaderElector } from './leader-election.ts';
 
 const config = readOperatorConfig();
 const logger = createLogger('operator');
@@ -32,22 +33,43 @@ kubeConfig.loadFromDefault();
 const pool = createPool(config.DATABASE_URL, 4);
 const admin = createKafka({ clientId: 'boxoffice-operator', brokers: config.KAFKA_BROKERS, logger }).admin();
 await admin.connect();
-const controller = await startController({
+let controller: Controller | undefined;
+const elector = new LeaderElector({
   kubeConfig,
-  provision: { pool, admin },
-  config,
-  logger,
-  onReconcile: (result, seconds) => {
-    reconciles.inc({ result });
-    duration.observe({ result }, seconds);
+  namespace: config.LEASE_NAMESPACE,
+  name: config.LEASE_NAME,
+  identity: config.POD_NAME,
+  leaseDurationSeconds: config.LEASE_DURATION_SECONDS,
+  renewIntervalMs: config.LEASE_RENEW_INTERVAL_MS,
+  onStartedLeading: async () => {
+    logger.info({ identity: config.POD_NAME }, 'leading: starting the controller');
+    controller = await startController({
+      kubeConfig,
+      provision: { pool, admin },
+      config,
+      logger,
+      onReconcile: (result, seconds) => {
+        reconciles.inc({ result });
+        duration.observe({ result }, seconds);
+      },
+    });
+  },
+  // A deposed leader exits (as client-go's do) and comes back as a candidate: it never reconciles
+  // beside the new leader.
+  onStoppedLeading: async () => {
+    if (stopping) return;
+    logger.error('lost the lease; exiting');
+    process.exit(1);
   },
 });
+let stopping = false;
+elector.start();
 new Gauge({
   name: 'boxoffice_operator_queue_depth',
   help: 'Keys waiting for a reconcile',
   registers: [registry],
   collect() {
-    this.set(controller.queue.depth());
+    this.set(controller?.queue.depth() ?? 0);
   },
 });
 const ops = await startOpsServer({
@@ -59,9 +81,11 @@ logger.info({ port: config.PORT }, 'operator started');
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
-    logger.info({ signal }, 'stopping: finishing running reconciles');
+    logger.info({ signal }, 'stopping: finishing running reconciles, releasing the lease');
+    stopping = true;
     void (async () => {
-      await controller.stop();
+      await controller?.stop();
+      await elector.stop({ release: true });
       ops.close();
       await admin.disconnect();
       await pool.end();
