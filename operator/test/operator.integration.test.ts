@@ -9,10 +9,17 @@ import {
   dependencies,
   eventually,
   kubeConfig,
+  kubeConfigAs,
   kubectl,
   uniqueName,
 } from '@boxoffice/testkit';
-import { AppsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import {
+  ApiException,
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+} from '@kubernetes/client-node';
 import type { Admin } from 'kafkajs';
 import type pg from 'pg';
 import { operatorConfig } from '../src/config.ts';
@@ -66,6 +73,7 @@ describe('the TicketEvent operator (real kube-apiserver, Kafka, PostgreSQL)', ()
   let pool: pg.Pool;
   let admin: Admin;
   let controller: Controller;
+  let operatorIdentity: KubeConfig;
 
   beforeAll(async () => {
     namespace = await createNamespace(uniqueName('op'));
@@ -77,9 +85,20 @@ describe('the TicketEvent operator (real kube-apiserver, Kafka, PostgreSQL)', ()
     await admin.connect();
     await kubectl('apply', '--server-side', '--field-manager=boxoffice-test', '-f', 'operator/crd/');
     await kubectl('wait', '--for=condition=Established', 'crd/ticketevents.boxoffice.dev');
+    // The operator runs as its own user, bound to exactly the ClusterRole it ships with.
+    const user = uniqueName('boxoffice-operator');
+    await kubectl(
+      'apply',
+      '--server-side',
+      '--field-manager=boxoffice-test',
+      '-f',
+      'operator/rbac/clusterrole.yaml',
+    );
+    await kubectl('create', 'clusterrolebinding', user, '--clusterrole=boxoffice-operator', `--user=${user}`);
+    operatorIdentity = kubeConfigAs(user);
     const settings = dependencies();
     controller = await startController({
-      kubeConfig: config,
+      kubeConfig: operatorIdentity,
       provision: { pool, admin },
       config: operatorConfig.parse({
         DATABASE_URL: databaseUrl,
@@ -161,6 +180,12 @@ describe('the TicketEvent operator (real kube-apiserver, Kafka, PostgreSQL)', ()
     expect(table.split('\n')[0]).toMatch(/NAME\s+PHASE\s+CAPACITY\s+SOLD\s+REMAINING\s+SHARDS\s+READY\s+AGE/);
     expect(table).toMatch(/gala\s+OnSale\s+100\s+0\s+100\s+3\s+True/);
     expect(await kubectl('explain', 'ticketevent.spec.shards')).toMatch(/never decreasing/);
+  });
+
+  it('runs with no more rights than its ClusterRole grants', async () => {
+    const secrets = operatorIdentity.makeApiClient(CoreV1Api).listNamespacedSecret({ namespace });
+    await expect(secrets).rejects.toBeInstanceOf(ApiException);
+    await expect(secrets).rejects.toMatchObject({ code: 403 });
   });
 
   it('writes nothing on a resync that finds nothing changed', async () => {

@@ -8,6 +8,7 @@ export interface Dependencies {
   kubeconfig: string;
   kubectl: string;
   kubePkiDir: string | undefined;
+  kubeApiServerUrl: string | undefined;
 }
 
 /** Connection settings of the running dependencies, as written by the harness's global setup. */
@@ -28,6 +29,7 @@ export function dependencies(): Dependencies {
     kubeconfig: required('KUBECONFIG'),
     kubectl: settings.KUBECTL ?? 'kubectl',
     kubePkiDir: settings.KUBE_PKI_DIR,
+    kubeApiServerUrl: settings.KUBE_APISERVER_URL,
   };
 }
 

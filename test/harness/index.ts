@@ -3,3 +3,4 @@ export { uniqueName } from './names.ts';
 export { createTestDatabase } from './postgres.ts';
 export { kubeConfig, createNamespace, kubectl } from './kubernetes.ts';
 export { eventually } from './eventually.ts';
+export { kubeConfigAs } from './identity.ts';
