@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createKafka } from '@boxoffice/platform/kafka';
 import { createLogger } from '@boxoffice/platform/logger';
 import { createPool } from '@boxoffice/platform/postgres';
-import { eventCounters, eventTopic, migrate, shardAvailability } from '@boxoffice/store';
+import { applyShardBatch, eventCounters, eventTopic, migrate, shardAvailability } from '@boxoffice/store';
+import { newOrderId } from '@boxoffice/inventory';
 import {
   createNamespace,
   createTestDatabase,
@@ -186,6 +187,59 @@ describe('the TicketEvent operator (real kube-apiserver, Kafka, PostgreSQL)', ()
     const secrets = operatorIdentity.makeApiClient(CoreV1Api).listNamespacedSecret({ namespace });
     await expect(secrets).rejects.toBeInstanceOf(ApiException);
     await expect(secrets).rejects.toMatchObject({ code: 403 });
+  });
+
+  it('shows sold and held counts in status after purchases', async () => {
+    await applyManifest(ticketEvent(namespace, 'counted'));
+    await kubectl('wait', '--for=condition=Ready', '--timeout=90s', '-n', namespace, 'tev/counted');
+    const key = { namespace, name: 'counted' };
+    const purchase = (buyerId: string, quantity: number) => ({
+      v: 1 as const,
+      kind: 'purchase.requested' as const,
+      orderId: newOrderId(),
+      buyerId,
+      ticketType: 'standard',
+      quantity,
+      idempotencyKey: newOrderId(),
+      requestedAt: new Date().toISOString(),
+    });
+    const paid = purchase('ann', 2);
+    await applyShardBatch(pool, key, 0, [paid, purchase('ben', 3)], new Date());
+    await applyShardBatch(
+      pool,
+      key,
+      0,
+      [
+        {
+          v: 1,
+          kind: 'payment.confirmed',
+          orderId: paid.orderId,
+          providerEventId: uniqueName('evt'),
+          amountMinor: 2000,
+          currency: 'EUR',
+        },
+      ],
+      new Date(),
+    );
+    await eventually(
+      async () => {
+        const event = (await custom.getNamespacedCustomObject({
+          group: GROUP,
+          version: VERSION,
+          namespace,
+          plural: PLURAL,
+          name: 'counted',
+        })) as TicketEvent;
+        expect(event.status).toMatchObject({
+          capacity: 100,
+          held: 3,
+          sold: 2,
+          remaining: 95,
+          ticketTypes: [{ name: 'standard', capacity: 100, held: 3, sold: 2, remaining: 95 }],
+        });
+      },
+      { timeoutMs: 30_000 },
+    );
   });
 
   it('writes nothing on a resync that finds nothing changed', async () => {
