@@ -102,6 +102,16 @@ export function applyBatch(initial: ShardState, commands: ShardCommand[], ctx: B
     return issued;
   };
   const expired = (order: Order): boolean => Date.parse(order.expiresAt) <= ctx.now.getTime();
+  /**
+   * Purchases this batch turned down, by order id. A copy delivered twice in one batch gets the
+   * first answer again: without this, seats freed between the copies would hold an order whose
+   * requester was already told "sold out" (and it may have been forwarded to another shard).
+   */
+  const rejectedHere = new Map<string, RejectReason>();
+  const reject = (orderId: string, reason: RejectReason): Outcome => {
+    rejectedHere.set(orderId, reason);
+    return { orderId, kind: 'rejected', reason };
+  };
 
   const apply = (command: ShardCommand): Outcome => {
     const known = state.orders.get(command.orderId);
@@ -110,19 +120,18 @@ export function applyBatch(initial: ShardState, commands: ShardCommand[], ctx: B
     switch (command.kind) {
       case 'purchase.requested': {
         if (existing) return { orderId: command.orderId, kind: 'duplicate', order: existing };
+        const earlier = rejectedHere.get(command.orderId);
+        if (earlier) return { orderId: command.orderId, kind: 'rejected', reason: earlier };
         const sameKey = state.idempotency.get(idempotencyKey(command.buyerId, command.idempotencyKey));
         if (sameKey)
           return { orderId: command.orderId, kind: 'duplicate', order: state.orders.get(sameKey)! };
         const counter = state.counters.get(command.ticketType);
         const price = ctx.prices.get(command.ticketType);
-        if (!counter || !price)
-          return { orderId: command.orderId, kind: 'rejected', reason: 'unknown_ticket_type' };
+        if (!counter || !price) return reject(command.orderId, 'unknown_ticket_type');
         const active = state.buyerQuantities.get(command.buyerId) ?? 0;
-        if (active + command.quantity > ctx.perBuyerLimit)
-          return { orderId: command.orderId, kind: 'rejected', reason: 'limit_reached' };
-        if (counter.capacity - counter.held - counter.sold < command.quantity) {
-          return { orderId: command.orderId, kind: 'rejected', reason: 'sold_out' };
-        }
+        if (active + command.quantity > ctx.perBuyerLimit) return reject(command.orderId, 'limit_reached');
+        if (counter.capacity - counter.held - counter.sold < command.quantity)
+          return reject(command.orderId, 'sold_out');
         const held: Order = {
           id: command.orderId,
           buyerId: command.buyerId,
@@ -184,9 +193,11 @@ export function applyBatch(initial: ShardState, commands: ShardCommand[], ctx: B
         if (order.status === OrderStatus.Held && expired(order))
           order = transition(order, OrderStatus.Expired);
         if (command.kind === 'payment.failed') {
-          if (order.status !== OrderStatus.Held)
-            return { orderId: order.id, kind: 'ignored', reason: 'not_held' };
-          return { orderId: order.id, kind: 'released', order: transition(order, OrderStatus.Released) };
+          if (order.status === OrderStatus.Held)
+            return { orderId: order.id, kind: 'released', order: transition(order, OrderStatus.Released) };
+          // An outcome of "ignored" must mean nothing changed: report the expiry this command made.
+          if (order !== existing) return { orderId: order.id, kind: 'expired', order };
+          return { orderId: order.id, kind: 'ignored', reason: 'not_held' };
         }
         if (order.status === OrderStatus.Expired || order.status === OrderStatus.Released) {
           return {

@@ -41,6 +41,10 @@ export function resizeShards(
   newCapacity: number,
   newShardCount: number,
 ): number[] {
+  if (!Number.isInteger(newCapacity) || newCapacity < 0)
+    throw new RangeError(`capacity must be a non-negative integer, got ${newCapacity}`);
+  if (!Number.isInteger(newShardCount) || newShardCount < 1)
+    throw new RangeError(`shards must be a positive integer, got ${newShardCount}`);
   if (newShardCount < current.length) throw new RangeError('the number of shards never decreases');
   const allocated = Array.from({ length: newShardCount }, (_, shard) => current[shard]?.allocated ?? 0);
   const totalAllocated = allocated.reduce((sum, n) => sum + n, 0);
