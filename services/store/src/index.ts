@@ -12,3 +12,4 @@ export { applyShardBatch, UnknownEventError, type ShardBatchResult } from './sha
 export * from './queries.ts';
 export { ensureTopic, partitionCount } from './topics.ts';
 export { inTransaction } from './transaction.ts';
+export { invariantViolations } from './invariants.ts';

@@ -163,10 +163,12 @@ export async function applyShardBatch(
     // One row per order id and per idempotency key: a key reused under another order id (possible
     // only if the API lost its key cache) must not fail the whole batch on the unique constraint.
     const keys = new Set(result.changedOrders.map((o) => `${o.buyerId}\n${o.idempotencyKey}`));
+    const ids = new Set<string>();
     const rejected = routed.rejected.filter((o) => {
       const key = `${o.buyerId}\n${o.idempotencyKey}`;
-      if (keys.has(key)) return false;
+      if (keys.has(key) || ids.has(o.id)) return false;
       keys.add(key);
+      ids.add(o.id);
       return true;
     });
     await writeOrders(client, eventId, [...result.changedOrders, ...rejected]);
