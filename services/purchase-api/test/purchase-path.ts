@@ -44,7 +44,7 @@ export class PurchasePath {
     await ensureTopic(admin, topics.orderEvents, 1);
     await ensureTopic(admin, topics.deadLetter, 1);
     await admin.disconnect();
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.producer = this.kafka.producer();
     await this.producer.connect();
     this.replies = new ReplyWaiter(this.redis, `${this.prefix}:`);
     await this.replies.start();

@@ -1,0 +1,24 @@
+// k6 load for `npm run bench`: either a closed loop of VUS virtual users for DURATION (peak), or a
+// constant arrival RATE per second (latency at a fixed load). Each request holds one ticket.
+import http from 'k6/http';
+import { Counter } from 'k6/metrics';
+import { uuidv4 } from './uuid.js';
+
+const tokens = JSON.parse(open(__ENV.TOKENS));
+const holds = new Counter('holds');
+const soldOut = new Counter('sold_out');
+http.setResponseCallback(http.expectedStatuses(201, 202, 409));
+
+export const options = __ENV.RATE
+  ? { scenarios: { fixed: { executor: 'constant-arrival-rate', rate: Number(__ENV.RATE), timeUnit: '1s', duration: __ENV.DURATION, preAllocatedVUs: 200, maxVUs: 400 } } }
+  : { scenarios: { peak: { executor: 'constant-vus', vus: Number(__ENV.VUS ?? 64), duration: __ENV.DURATION } } };
+options.summaryTrendStats = ['avg', 'p(50)', 'p(95)', 'p(99)', 'max'];
+
+export default function () {
+  const token = tokens[(__VU * 7919 + __ITER) % tokens.length];
+  const res = http.post(__ENV.URL, JSON.stringify({ ticketType: 'standard', quantity: 1 }), {
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'idempotency-key': uuidv4() },
+  });
+  if (res.status === 201 || res.status === 202) holds.add(1);
+  else if (res.status === 409) soldOut.add(1);
+}
