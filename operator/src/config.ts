@@ -1,17 +1,40 @@
 import { connectionConfig, env, loadConfig } from '@boxoffice/platform/config';
 import { z } from 'zod';
 
+/** `name/key` of a Secret entry; the key defaults to DATABASE_URL. */
+const secretKeyRef = z
+  .string()
+  .regex(/^[a-z0-9.-]+(\/[-._a-zA-Z0-9]+)?$/, 'expected <secret-name>[/<key>]')
+  .transform((value) => {
+    const [name, key] = value.split('/');
+    return { name: name!, key: key ?? 'DATABASE_URL' };
+  });
+
+/** The operator's one typed config: every key has a default or fails fast at start. */
 export const operatorConfig = z.object({
   ...connectionConfig,
   PORT: env.port(8090),
   /** Image of the allocator Deployment the operator renders per event. */
-  ALLOCATOR_IMAGE: z.string().default('ghcr.io/boxoffice-dev/allocator:latest'),
+  ALLOCATOR_IMAGE: z.string().min(1).default('ghcr.io/boxoffice-dev/allocator:latest'),
   /** Kafka bootstrap servers as seen from inside the cluster (KEDA's trigger, allocator pods). */
   CLUSTER_KAFKA_BROKERS: z.string().optional(),
-  /** Secret (name/key) holding DATABASE_URL for allocator pods; unset: the URL is passed as plain env (local). */
-  DATABASE_SECRET: z.string().optional(),
+  /** Secret holding DATABASE_URL for allocator pods; unset: the URL is passed as plain env (local). */
+  DATABASE_SECRET: secretKeyRef.optional(),
+  /**
+   * Group/version whose `scaledobjects` resource means "KEDA is installed" (a discovery check).
+   * Only tests change it, to see the fallback without uninstalling KEDA from a shared cluster.
+   */
+  KEDA_API_VERSION: z
+    .string()
+    .regex(/^[a-z0-9.-]+\/v[a-z0-9]+$/)
+    .default('keda.sh/v1alpha1'),
+  /** Only reconcile TicketEvents in this namespace (tests, or one operator per organizer); unset: all. */
+  WATCH_NAMESPACE: z.string().optional(),
   RESYNC_SECONDS: z.coerce.number().int().min(1).default(30),
   RECONCILE_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
+  /** Overall reconcile starts per second (a token bucket), so a relist of thousands cannot flood the API. */
+  RECONCILE_RATE_PER_SECOND: z.coerce.number().min(0.1).default(20),
+  RECONCILE_BURST: z.coerce.number().int().min(1).default(100),
   /** Leader election: one replica reconciles; another takes over within the lease duration. */
   LEASE_NAMESPACE: z.string().default('default'),
   LEASE_NAME: z.string().default('boxoffice-operator'),
@@ -19,6 +42,11 @@ export const operatorConfig = z.object({
   LEASE_RENEW_INTERVAL_MS: env.milliseconds(4_000),
   /** This replica's identity (the pod name in a cluster). */
   POD_NAME: z.string().default(`${process.env.HOSTNAME ?? 'operator'}-${process.pid}`),
+  /**
+   * How long a deleted event with `deletionPolicy: Delete` waits for in-flight holds before it
+   * keeps the topic and lets go: a finalizer must never wedge a namespace deletion.
+   */
+  TOPIC_DELETE_GRACE_SECONDS: z.coerce.number().int().min(0).default(900),
 });
 export type OperatorConfig = z.infer<typeof operatorConfig>;
 

@@ -4,11 +4,14 @@ import {
   AppsV1Api,
   CustomObjectsApi,
   makeInformer,
+  type Informer,
   type KubeConfig,
   type KubernetesObject,
-  type V1Deployment,
+  type KubernetesListObject,
 } from '@kubernetes/client-node';
 import type { OperatorConfig } from './config.ts';
+import { errorMessage } from './errors.ts';
+import { kedaDiscovery } from './keda.ts';
 import { ticketEventReconciler } from './reconciler.ts';
 import { FIELD_MANAGER, GROUP, PLURAL, VERSION } from './ticket-event.ts';
 import { WorkQueue } from './work-queue.ts';
@@ -18,75 +21,151 @@ export interface Controller {
   stop(): Promise<void>;
 }
 
+type List = () => Promise<KubernetesListObject<KubernetesObject>>;
+
+/** The TicketEvent that controls a child, from its controller ownerReference. */
+function ownerKey(child: KubernetesObject): string | undefined {
+  const owner = child.metadata?.ownerReferences?.find(
+    (ref) => ref.controller && ref.kind === 'TicketEvent' && ref.apiVersion.startsWith(`${GROUP}/`),
+  );
+  return owner ? `${child.metadata?.namespace}/${owner.name}` : undefined;
+}
+
 /**
- * Informers on TicketEvents and the Deployments the operator owns; both only enqueue the
- * TicketEvent's `namespace/name`. Watches that end are restarted (the informer relists on 410).
+ * Informers on TicketEvents and on the Deployments and ScaledObjects the operator owns. They only
+ * enqueue the TicketEvent's `namespace/name`: what changed does not matter, the reconcile reads
+ * the actual state. The informer relists by itself after 410 Gone; a watch that fails is restarted
+ * here with backoff.
  */
 export async function startController(deps: {
   kubeConfig: KubeConfig;
   provision: ProvisionDeps;
   config: OperatorConfig;
   logger: Logger;
-  onReconcile?: (result: string, seconds: number) => void;
+  onResult?: (result: 'success' | 'error' | 'terminal', seconds: number) => void;
 }): Promise<Controller> {
+  const { config, logger } = deps;
   const reconcile = ticketEventReconciler(deps);
   const queue = new WorkQueue({
-    concurrency: deps.config.RECONCILE_CONCURRENCY,
-    reconcile: async (key) => {
-      const started = performance.now();
-      try {
-        const result = await reconcile(key);
-        deps.onReconcile?.('success', (performance.now() - started) / 1000);
-        return result;
-      } catch (error) {
-        deps.onReconcile?.('error', (performance.now() - started) / 1000);
-        throw error;
-      }
-    },
+    concurrency: config.RECONCILE_CONCURRENCY,
+    ratePerSecond: config.RECONCILE_RATE_PER_SECOND,
+    burst: config.RECONCILE_BURST,
+    reconcile,
+    onResult: (_key, result, seconds) => deps.onResult?.(result, seconds),
     onError: (key, error, retryInMs) =>
-      deps.logger.warn({ ticketEvent: key, err: error, retryInMs }, 'reconcile failed; retrying'),
+      logger.warn(
+        { ticketEvent: key, err: errorMessage(error), retryInMs },
+        retryInMs === undefined ? 'reconcile refused; waiting for a change' : 'reconcile failed; retrying',
+      ),
   });
   const custom = deps.kubeConfig.makeApiClient(CustomObjectsApi);
   const apps = deps.kubeConfig.makeApiClient(AppsV1Api);
-
-  const events = makeInformer<KubernetesObject>(
-    deps.kubeConfig,
-    `/apis/${GROUP}/${VERSION}/${PLURAL}`,
-    () => custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL }) as never,
-  );
+  const ns = config.WATCH_NAMESPACE;
+  const scope = ns ? `/namespaces/${ns}` : '';
   const selector = `app.kubernetes.io/managed-by=${FIELD_MANAGER}`;
-  const deployments = makeInformer<V1Deployment>(
-    deps.kubeConfig,
-    '/apis/apps/v1/deployments',
-    () => apps.listDeploymentForAllNamespaces({ labelSelector: selector }),
-    selector,
-  );
+  const [kedaGroup, kedaVersion] = config.KEDA_API_VERSION.split('/') as [string, string];
 
-  const enqueueEvent = (object: KubernetesObject): void =>
-    queue.add(`${object.metadata?.namespace}/${object.metadata?.name}`);
-  const enqueueOwner = (deployment: V1Deployment): void => {
-    const owner = deployment.metadata?.labels?.['boxoffice.dev/event'];
-    if (owner) queue.add(`${deployment.metadata?.namespace}/${owner}`);
-  };
-  for (const [informer, handler] of [
-    [events, enqueueEvent],
-    [deployments, enqueueOwner],
-  ] as const) {
-    informer.on('add', handler as never);
-    informer.on('update', handler as never);
-    informer.on('delete', handler as never);
-    informer.on('error', (error: unknown) => {
-      deps.logger.warn({ err: error }, 'watch ended with an error; restarting');
-      setTimeout(() => void informer.start().catch(() => undefined), 1_000);
+  const sources: {
+    name: string;
+    path: string;
+    list: List;
+    selector?: string;
+    enqueue: (o: KubernetesObject) => string | undefined;
+  }[] = [
+    {
+      name: 'ticketevents',
+      path: `/apis/${GROUP}/${VERSION}${scope}/${PLURAL}`,
+      list: (() =>
+        ns
+          ? custom.listNamespacedCustomObject({
+              group: GROUP,
+              version: VERSION,
+              namespace: ns,
+              plural: PLURAL,
+            })
+          : custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as List,
+      enqueue: (o) => `${o.metadata?.namespace}/${o.metadata?.name}`,
+    },
+    {
+      name: 'deployments',
+      path: `/apis/apps/v1${scope}/deployments`,
+      list: (() =>
+        ns
+          ? apps.listNamespacedDeployment({ namespace: ns, labelSelector: selector })
+          : apps.listDeploymentForAllNamespaces({ labelSelector: selector })) as List,
+      selector,
+      enqueue: ownerKey,
+    },
+  ];
+  // Without KEDA there is nothing to watch (the list would 404 forever).
+  if (await kedaDiscovery(deps.kubeConfig, config.KEDA_API_VERSION).installed()) {
+    const plural = 'scaledobjects';
+    sources.push({
+      name: plural,
+      path: `/apis/${kedaGroup}/${kedaVersion}${scope}/${plural}`,
+      list: (() =>
+        ns
+          ? custom.listNamespacedCustomObject({
+              group: kedaGroup,
+              version: kedaVersion,
+              namespace: ns,
+              plural,
+              labelSelector: selector,
+            })
+          : custom.listClusterCustomObject({
+              group: kedaGroup,
+              version: kedaVersion,
+              plural,
+              labelSelector: selector,
+            })) as List,
+      selector,
+      enqueue: ownerKey,
     });
   }
-  await events.start();
-  await deployments.start();
+
+  let stopped = false;
+  const informers: Informer<KubernetesObject>[] = [];
+  for (const source of sources) {
+    const informer = makeInformer<KubernetesObject>(
+      deps.kubeConfig,
+      source.path,
+      source.list,
+      source.selector,
+    );
+    const enqueue = (object: KubernetesObject): void => {
+      const key = source.enqueue(object);
+      if (key) queue.add(key);
+    };
+    let restartDelayMs = 1_000;
+    // Objects arriving prove the watch works again; 'connect' does not (it fires before the list).
+    const enqueueAndReset = (object: KubernetesObject): void => {
+      restartDelayMs = 1_000;
+      enqueue(object);
+    };
+    informer.on('add', enqueueAndReset);
+    informer.on('update', enqueueAndReset);
+    informer.on('delete', enqueueAndReset);
+    informer.on('error', (error: unknown) => {
+      if (stopped) return; // stop() aborts the watch, which reports an AbortError
+      logger.warn(
+        { informer: source.name, err: errorMessage(error), restartInMs: restartDelayMs },
+        'watch failed; restarting',
+      );
+      const timer = setTimeout(() => {
+        if (!stopped) void informer.start().catch(() => undefined);
+      }, restartDelayMs);
+      timer.unref();
+      restartDelayMs = Math.min(30_000, restartDelayMs * 2);
+    });
+    informers.push(informer);
+  }
+  for (const informer of informers) await informer.start();
+  logger.info({ watching: sources.map((s) => s.name), namespace: ns ?? '(all)' }, 'controller started');
   return {
     queue,
     async stop() {
-      await events.stop();
-      await deployments.stop();
+      stopped = true;
+      for (const informer of informers) await informer.stop();
       await queue.stop();
     },
   };

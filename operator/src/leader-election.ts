@@ -29,6 +29,7 @@ export class LeaderElector {
   private readonly options: LeaderElectionOptions;
   private timer: NodeJS.Timeout | undefined;
   private leading = false;
+  private renewedAt = 0;
   private stopped = false;
 
   constructor(options: LeaderElectionOptions) {
@@ -41,9 +42,19 @@ export class LeaderElector {
   }
 
   start(): void {
+    // client-go's renew deadline: a leader whose renewals fail steps down well before the lease
+    // can expire, so it never reconciles beside a successor.
+    const renewDeadlineMs = (this.options.leaseDurationSeconds * 1000 * 2) / 3;
     const tick = async (): Promise<void> => {
       if (this.stopped) return;
-      const leading = await this.tryAcquireOrRenew().catch(() => false);
+      let leading: boolean;
+      try {
+        leading = await this.tryAcquireOrRenew();
+        if (leading) this.renewedAt = Date.now();
+      } catch {
+        // One failed request is not a lost lease.
+        leading = this.leading && Date.now() - this.renewedAt < renewDeadlineMs;
+      }
       if (leading !== this.leading) {
         this.leading = leading;
         await (leading ? this.options.onStartedLeading() : this.options.onStoppedLeading());

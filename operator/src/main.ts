@@ -6,26 +6,14 @@ import { startOpsServer } from '@boxoffice/platform/ops-server';
 import { createPool } from '@boxoffice/platform/postgres';
 import { migrate } from '@boxoffice/store';
 import { KubeConfig } from '@kubernetes/client-node';
-import { Counter, Gauge, Histogram } from 'prom-client';
 import { readOperatorConfig } from './config.ts';
 import { startController, type Controller } from './controller.ts';
 import { LeaderElector } from './leader-election.ts';
+import { operatorMetrics } from './metrics.ts';
 
 const config = readOperatorConfig();
 const logger = createLogger('operator');
 const registry = createMetricsRegistry('operator');
-const reconciles = new Counter({
-  name: 'boxoffice_operator_reconciles_total',
-  help: 'Reconciles by result',
-  labelNames: ['result'],
-  registers: [registry],
-});
-const duration = new Histogram({
-  name: 'boxoffice_operator_reconcile_duration_seconds',
-  help: 'Reconcile duration',
-  labelNames: ['result'],
-  registers: [registry],
-});
 
 await migrate(config.DATABASE_URL);
 const kubeConfig = new KubeConfig();
@@ -33,7 +21,13 @@ kubeConfig.loadFromDefault();
 const pool = createPool(config.DATABASE_URL, 4);
 const admin = createKafka({ clientId: 'boxoffice-operator', brokers: config.KAFKA_BROKERS, logger }).admin();
 await admin.connect();
+
 let controller: Controller | undefined;
+let stopping = false;
+const metrics = operatorMetrics(registry, {
+  queueDepth: () => controller?.queue.depth() ?? 0,
+  leading: () => elector.isLeader(),
+});
 const elector = new LeaderElector({
   kubeConfig,
   namespace: config.LEASE_NAMESPACE,
@@ -43,47 +37,45 @@ const elector = new LeaderElector({
   renewIntervalMs: config.LEASE_RENEW_INTERVAL_MS,
   onStartedLeading: async () => {
     logger.info({ identity: config.POD_NAME }, 'leading: starting the controller');
-    controller = await startController({
-      kubeConfig,
-      provision: { pool, admin },
-      config,
-      logger,
-      onReconcile: (result, seconds) => {
-        reconciles.inc({ result });
-        duration.observe({ result }, seconds);
-      },
-    });
+    try {
+      controller = await startController({
+        kubeConfig,
+        provision: { pool, admin },
+        config,
+        logger,
+        onResult: (result, seconds) => metrics.observe(result, seconds),
+      });
+    } catch (error) {
+      logger.error({ err: error }, 'could not start the controller; exiting');
+      process.exit(1);
+    }
   },
   // A deposed leader exits (as client-go's do) and comes back as a candidate: it never reconciles
   // beside the new leader.
-  onStoppedLeading: async () => {
+  onStoppedLeading: () => {
     if (stopping) return;
     logger.error('lost the lease; exiting');
     process.exit(1);
   },
 });
-let stopping = false;
 elector.start();
-new Gauge({
-  name: 'boxoffice_operator_queue_depth',
-  help: 'Keys waiting for a reconcile',
-  registers: [registry],
-  collect() {
-    this.set(controller?.queue.depth() ?? 0);
-  },
-});
+
 const ops = await startOpsServer({
   port: config.PORT,
   registry,
   checks: { postgres: async () => (await pool.query('SELECT 1')).rowCount === 1 },
 });
-logger.info({ port: config.PORT }, 'operator started');
+logger.info(
+  { port: config.PORT, identity: config.POD_NAME, namespace: config.WATCH_NAMESPACE ?? '(all)' },
+  'operator started',
+);
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     logger.info({ signal }, 'stopping: finishing running reconciles, releasing the lease');
     stopping = true;
     void (async () => {
+      // Reconciles finish before the lease goes, so the next leader never overlaps with them.
       await controller?.stop();
       await elector.stop({ release: true });
       ops.close();

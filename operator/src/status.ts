@@ -1,12 +1,12 @@
 import type { TicketTypeCounters } from '@boxoffice/store';
+import { TerminalReason } from './errors.ts';
 import type { Condition, TicketEvent, TicketEventStatus } from './ticket-event.ts';
 
 /** Condition reasons are constants: alerts, tests and `kubectl wait` depend on them. */
 export const Reason = {
   Provisioned: 'Provisioned',
   ProvisioningFailed: 'ProvisioningFailed',
-  CapacityBelowAllocated: 'CapacityBelowAllocated',
-  ShardsDecreased: 'ShardsDecreased',
+  ...TerminalReason,
   Applied: 'Applied',
   ApplyFailed: 'ApplyFailed',
   DeploymentAvailable: 'DeploymentAvailable',
@@ -17,13 +17,20 @@ export const Reason = {
   ChildrenNotReady: 'ChildrenNotReady',
 } as const;
 
+/** What the reconcile saw of one child (topic, inventory rows, allocator, scaler). */
+export interface ChildState {
+  ready: boolean;
+  reason: string;
+  message: string;
+}
+
 export interface Observed {
   now: Date;
   generation: number;
-  topic: { ready: boolean; reason: string; message: string };
-  inventory: { ready: boolean; reason: string; message: string };
-  allocator: { ready: boolean; reason: string; message: string };
-  scaler: { ready: boolean; reason: string; message: string };
+  topic: ChildState;
+  inventory: ChildState;
+  allocator: ChildState;
+  scaler: ChildState;
   counters: TicketTypeCounters[];
 }
 
@@ -124,6 +131,34 @@ function transitionTime(previous: Condition[] | undefined, condition: Condition,
   return before && before.status === condition.status && before.lastTransitionTime
     ? before.lastTransitionTime
     : now.toISOString();
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * When to look again without any Kubernetes change: while the sale runs counters move in
+ * PostgreSQL (resync keeps sold/remaining fresh), and the phase flips at opensAt and closesAt.
+ * A closed event is left alone until it changes.
+ */
+export function requeueAfterMs(
+  event: TicketEvent,
+  status: TicketEventStatus,
+  now: Date,
+  resyncSeconds: number,
+): number | undefined {
+  const resync = resyncSeconds * 1_000;
+  const untilOpen = Date.parse(event.spec.sales.opensAt) - now.getTime();
+  const untilClose = Date.parse(event.spec.sales.closesAt) - now.getTime();
+  switch (status.phase) {
+    case 'Closed':
+    case 'Failed':
+      return undefined;
+    case 'Scheduled':
+      // Capped: timers beyond ~24 days overflow, and a clock jump is corrected within the hour.
+      return Math.max(1, Math.min(untilOpen, HOUR_MS));
+    default:
+      return Math.max(1, Math.min(resync, untilClose > 0 ? untilClose : resync));
+  }
 }
 
 /** Whether patching would change anything (so a no-op resync writes nothing). */

@@ -1,33 +1,52 @@
+import { ExponentialBackoff, TokenBucket } from './backoff.ts';
+import { TerminalError } from './errors.ts';
+
+export type ReconcileResult = { requeueAfterMs?: number } | void;
+
+export interface WorkQueueOptions {
+  reconcile: (key: string) => Promise<ReconcileResult>;
+  concurrency: number;
+  /** Overall reconcile starts per second, and the burst allowed above it. */
+  ratePerSecond?: number;
+  burst?: number;
+  backoff?: { baseMs: number; maxMs: number };
+  /** Every finished reconcile: its result and duration (metrics). */
+  onResult?: (key: string, result: 'success' | 'error' | 'terminal', seconds: number) => void;
+  /** A failed reconcile; `retryInMs` is undefined for terminal errors, which wait for a change. */
+  onError?: (key: string, error: unknown, retryInMs: number | undefined) => void;
+}
+
 /**
  * Reconcile by key, not by watch event: informers only `add(namespace/name)`. A key is queued at
- * most once, runs in one reconcile at a time (re-added keys run again afterwards), and failures
- * are retried with per-key exponential backoff.
+ * most once however often it is added; one key never runs in two reconciles at once (added while
+ * running, it runs again afterwards); failures retry with per-key exponential backoff; terminal
+ * errors wait for the next change; starts are rate-limited overall.
  */
 export class WorkQueue {
   private readonly queued = new Set<string>();
   private readonly order: string[] = [];
   private readonly running = new Set<string>();
   private readonly dirty = new Set<string>();
-  private readonly failures = new Map<string, number>();
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly reconcile: (key: string) => Promise<{ requeueAfterMs?: number } | void>;
-  private readonly concurrency: number;
-  private readonly onError: (key: string, error: unknown, retryInMs: number) => void;
+  private readonly waiting = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  private readonly backoff: ExponentialBackoff;
+  private readonly bucket: TokenBucket;
+  private readonly options: WorkQueueOptions;
+  private pumpTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(options: {
-    reconcile: (key: string) => Promise<{ requeueAfterMs?: number } | void>;
-    concurrency: number;
-    onError: (key: string, error: unknown, retryInMs: number) => void;
-  }) {
-    this.reconcile = options.reconcile;
-    this.concurrency = options.concurrency;
-    this.onError = options.onError;
+  constructor(options: WorkQueueOptions) {
+    this.options = options;
+    this.backoff = new ExponentialBackoff(options.backoff ?? { baseMs: 250, maxMs: 60_000 });
+    this.bucket = new TokenBucket({
+      ratePerSecond: options.ratePerSecond ?? 20,
+      burst: options.burst ?? 100,
+    });
   }
 
   add(key: string): void {
     if (this.stopped) return;
+    this.cancelWait(key);
     if (this.running.has(key)) {
       this.dirty.add(key);
       return;
@@ -38,48 +57,80 @@ export class WorkQueue {
     this.pump();
   }
 
+  /** Adds `key` after a delay; of several pending delays for one key, the earliest wins. */
   addAfter(key: string, delayMs: number): void {
+    if (this.stopped) return;
+    const at = Date.now() + delayMs;
+    const pending = this.waiting.get(key);
+    if (pending && pending.at <= at) return;
+    this.cancelWait(key);
     const timer = setTimeout(() => {
-      this.timers.delete(timer);
+      this.waiting.delete(key);
       this.add(key);
     }, delayMs);
     timer.unref();
-    this.timers.add(timer);
+    this.waiting.set(key, { at, timer });
   }
 
+  /** Keys waiting for a reconcile (the queue-depth metric). */
   depth(): number {
     return this.order.length;
   }
 
-  /** Stops taking work and waits for running reconciles to finish. */
+  /** Stops taking work and waits for running reconciles to finish (graceful shutdown). */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const timer of this.timers) clearTimeout(timer);
+    clearTimeout(this.pumpTimer);
+    for (const key of [...this.waiting.keys()]) this.cancelWait(key);
     if (this.running.size > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
+  private cancelWait(key: string): void {
+    const pending = this.waiting.get(key);
+    if (!pending) return;
+    clearTimeout(pending.timer);
+    this.waiting.delete(key);
+  }
+
   private pump(): void {
-    while (!this.stopped && this.running.size < this.concurrency && this.order.length > 0) {
+    if (this.pumpTimer) return;
+    while (!this.stopped && this.running.size < this.options.concurrency && this.order.length > 0) {
       const index = this.order.findIndex((key) => !this.running.has(key));
       if (index < 0) return;
-      const [key] = this.order.splice(index, 1);
-      this.queued.delete(key!);
-      this.running.add(key!);
-      void this.run(key!);
+      const waitMs = this.bucket.take();
+      if (waitMs > 0) {
+        this.pumpTimer = setTimeout(() => {
+          this.pumpTimer = undefined;
+          this.pump();
+        }, waitMs);
+        return;
+      }
+      const [key] = this.order.splice(index, 1) as [string];
+      this.queued.delete(key);
+      this.running.add(key);
+      void this.run(key);
     }
   }
 
   private async run(key: string): Promise<void> {
+    const started = performance.now();
+    const seconds = (): number => (performance.now() - started) / 1000;
     try {
-      const result = await this.reconcile(key);
-      this.failures.delete(key);
+      const result = await this.options.reconcile(key);
+      this.backoff.forget(key);
+      this.options.onResult?.(key, 'success', seconds());
       if (result?.requeueAfterMs) this.addAfter(key, result.requeueAfterMs);
     } catch (error) {
-      const attempt = (this.failures.get(key) ?? 0) + 1;
-      this.failures.set(key, attempt);
-      const retryInMs = Math.min(60_000, 250 * 2 ** (attempt - 1));
-      this.onError(key, error, retryInMs);
-      this.addAfter(key, retryInMs);
+      if (error instanceof TerminalError) {
+        this.backoff.forget(key);
+        this.options.onResult?.(key, 'terminal', seconds());
+        this.options.onError?.(key, error, undefined);
+      } else {
+        const retryInMs = this.backoff.next(key);
+        this.options.onResult?.(key, 'error', seconds());
+        this.options.onError?.(key, error, retryInMs);
+        this.addAfter(key, retryInMs);
+      }
     } finally {
       this.running.delete(key);
       if (this.dirty.delete(key)) this.add(key);

@@ -105,6 +105,9 @@ const spec = obj(
         }),
       },
       {
+        // Defaulted as a whole (the API server checks a default against the CEL rules as written,
+        // without nested defaults), so the rules always see numbers.
+        default: { minReplicas: 0, maxReplicas: 1, lagThreshold: 100 },
         'x-kubernetes-validations': [
           {
             rule: 'self.minReplicas <= self.maxReplicas',
@@ -128,7 +131,7 @@ const spec = obj(
     required: ['displayName', 'startsAt', 'sales', 'ticketTypes'],
     'x-kubernetes-validations': [
       {
-        rule: '!has(self.allocator) || self.allocator.maxReplicas <= self.shards',
+        rule: 'self.allocator.maxReplicas <= self.shards',
         message: 'spec.allocator.maxReplicas must not exceed spec.shards',
         fieldPath: '.allocator.maxReplicas',
       },
@@ -169,13 +172,19 @@ const status = obj('What the operator observed.', {
   ticketTypes: {
     type: 'array',
     description: 'Counters per ticket type, from PostgreSQL.',
-    items: obj('Counters of one ticket type.', {
-      name: str('Ticket type name.'),
-      capacity: int('Tickets of this type.'),
-      held: int('Held (unpaid).'),
-      sold: int('Sold.'),
-      remaining: int('Still available.'),
-    }),
+    items: obj(
+      'Counters of one ticket type.',
+      {
+        name: str('Ticket type name.'),
+        capacity: int('Tickets of this type.'),
+        held: int('Held (unpaid).'),
+        sold: int('Sold.'),
+        remaining: int('Still available.'),
+      },
+      { required: ['name'] },
+    ),
+    'x-kubernetes-list-type': 'map',
+    'x-kubernetes-list-map-keys': ['name'],
   },
 });
 
@@ -219,7 +228,15 @@ export const ticketEventCrd = {
               spec,
               status,
             },
-            { required: ['spec'] },
+            {
+              required: ['spec'],
+              'x-kubernetes-validations': [
+                {
+                  rule: 'self.metadata.name.size() <= 63',
+                  message: 'metadata.name must be at most 63 characters (it labels the allocator pods)',
+                },
+              ],
+            },
           ),
         },
       },

@@ -1,0 +1,77 @@
+import {
+  KubernetesObjectApi,
+  PatchStrategy,
+  type KubeConfig,
+  type KubernetesObject,
+  type V1Deployment,
+} from '@kubernetes/client-node';
+import type { OperatorConfig } from './config.ts';
+import { desiredAllocatorDeployment, desiredScaledObject } from './desired/index.ts';
+import { Reason, type ChildState } from './status.ts';
+import { FIELD_MANAGER, type TicketEvent } from './ticket-event.ts';
+
+/**
+ * Writes the event's allocator Deployment (and, with KEDA, its ScaledObject) by server-side apply
+ * under one field manager, and reports what it observes. Applying an unchanged object writes
+ * nothing, so this is safe on every resync.
+ */
+export function childrenApplier(kubeConfig: KubeConfig, config: OperatorConfig) {
+  const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
+  const apply = <T extends KubernetesObject>(object: Record<string, unknown>): Promise<T> =>
+    objects.patch(
+      object as KubernetesObject,
+      undefined,
+      undefined,
+      FIELD_MANAGER,
+      true, // force: the operator owns these fields, even if someone edited them by hand
+      PatchStrategy.ServerSideApply,
+    ) as Promise<T>;
+
+  return async (
+    event: TicketEvent,
+    kedaInstalled: boolean,
+  ): Promise<{ allocator: ChildState; scaler: ChildState }> => {
+    // The apply answer is the stored object with its status: no second read for readiness.
+    const deployment = await apply<V1Deployment>(
+      desiredAllocatorDeployment(event, config, { autoscaled: kedaInstalled }),
+    );
+    let scaler: ChildState;
+    if (kedaInstalled) {
+      await apply(desiredScaledObject(event, config));
+      const { minReplicas = 0, maxReplicas = 1 } = event.spec.allocator ?? {};
+      scaler = {
+        ready: true,
+        reason: Reason.Applied,
+        message: `scales on consumer lag, ${minReplicas}..${maxReplicas} replicas`,
+      };
+    } else {
+      scaler = {
+        ready: false,
+        reason: Reason.KedaNotInstalled,
+        message: `KEDA (${config.KEDA_API_VERSION} scaledobjects) is not installed: the allocator runs ${deployment.spec?.replicas ?? 1} fixed replicas`,
+      };
+    }
+    return { allocator: deploymentState(deployment), scaler };
+  };
+}
+
+/** Ready once the current spec is rolled out and some replica serves (or KEDA scaled it to zero). */
+export function deploymentState(deployment: V1Deployment): ChildState {
+  const rolledOut = (deployment.status?.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 1);
+  const available = deployment.status?.availableReplicas ?? 0;
+  const wanted = deployment.spec?.replicas ?? 0;
+  const name = deployment.metadata?.name ?? 'allocator';
+  if (rolledOut && wanted === 0)
+    return { ready: true, reason: Reason.ScaledToZero, message: `${name}: no lag, scaled to zero` };
+  if (rolledOut && available >= 1)
+    return {
+      ready: true,
+      reason: Reason.DeploymentAvailable,
+      message: `${name}: ${available}/${wanted} replicas available`,
+    };
+  return {
+    ready: false,
+    reason: Reason.RollingOut,
+    message: `${name}: ${available}/${wanted} replicas available`,
+  };
+}

@@ -1,0 +1,88 @@
+import { App, Chart, Duration, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-33';
+import type { OperatorConfig } from '../config.ts';
+import type { TicketEvent } from '../ticket-event.ts';
+import { childMetadata, EVENT_LABEL } from './metadata.ts';
+
+const ALLOCATOR_PORT = 8082;
+
+/** Kafka as the allocator pods and KEDA see it (in a cluster, not the operator's loopback). */
+export function clusterKafkaBrokers(config: OperatorConfig): string {
+  return config.CLUSTER_KAFKA_BROKERS ?? config.KAFKA_BROKERS.join(',');
+}
+
+/**
+ * Replicas when KEDA cannot scale: nothing scales from zero, so at least one, and as many as the
+ * event allows at peak (each replica consumes its share of the partitions).
+ */
+export function fixedReplicas(event: TicketEvent): number {
+  return Math.max(1, event.spec.allocator?.maxReplicas ?? 1);
+}
+
+/**
+ * The allocator Deployment of an event: a pure function of the TicketEvent and the operator's
+ * config. With KEDA, `replicas` is left out so the ScaledObject's HPA owns it (server-side apply
+ * would otherwise fight it); without, a fixed count.
+ */
+export function desiredAllocatorDeployment(
+  event: TicketEvent,
+  config: OperatorConfig,
+  options: { autoscaled: boolean },
+): Record<string, unknown> {
+  const chart = new Chart(new App(), 'boxoffice', { disableResourceNameHashes: true });
+  const selector = { 'app.kubernetes.io/component': 'allocator', [EVENT_LABEL]: event.metadata.name };
+  const metadata = childMetadata(event);
+  const databaseUrl = config.DATABASE_SECRET
+    ? kplus.EnvValue.fromSecretValue({
+        secret: kplus.Secret.fromSecretName(chart, 'database', config.DATABASE_SECRET.name),
+        key: config.DATABASE_SECRET.key,
+      })
+    : kplus.EnvValue.fromValue(config.DATABASE_URL);
+  const deployment = new kplus.Deployment(chart, 'allocator', {
+    metadata,
+    replicas: options.autoscaled ? undefined : fixedReplicas(event),
+    select: false,
+    podMetadata: { labels: { ...metadata.labels, ...selector } },
+    automountServiceAccountToken: false,
+    // The allocator finishes its batch and commits offsets before it exits.
+    terminationGracePeriod: Duration.seconds(60),
+    containers: [
+      {
+        name: 'allocator',
+        image: config.ALLOCATOR_IMAGE,
+        imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+        portNumber: ALLOCATOR_PORT,
+        envVariables: {
+          EVENT_NAMESPACE: kplus.EnvValue.fromValue(event.metadata.namespace),
+          EVENT_NAME: kplus.EnvValue.fromValue(event.metadata.name),
+          KAFKA_BROKERS: kplus.EnvValue.fromValue(clusterKafkaBrokers(config)),
+          REDIS_URL: kplus.EnvValue.fromValue(config.REDIS_URL),
+          BOXOFFICE_PREFIX: kplus.EnvValue.fromValue(config.BOXOFFICE_PREFIX),
+          DATABASE_URL: databaseUrl,
+          PORT: kplus.EnvValue.fromValue(String(ALLOCATOR_PORT)),
+        },
+        readiness: kplus.Probe.fromHttpGet('/readyz', {
+          port: ALLOCATOR_PORT,
+          periodSeconds: Duration.seconds(5),
+        }),
+        liveness: kplus.Probe.fromHttpGet('/healthz', {
+          port: ALLOCATOR_PORT,
+          periodSeconds: Duration.seconds(10),
+        }),
+        resources: {
+          cpu: { request: kplus.Cpu.millis(100) },
+          memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) },
+        },
+        securityContext: {
+          ensureNonRoot: true,
+          readOnlyRootFilesystem: true,
+          allowPrivilegeEscalation: false,
+        },
+      },
+    ],
+  });
+  deployment.select(kplus.LabelSelector.of({ labels: selector }));
+  if (options.autoscaled) deployment.markHasAutoscaler();
+  // The chart holds only this Deployment (the Secret is a reference, not an object).
+  return chart.toJson()[0] as Record<string, unknown>;
+}

@@ -1,0 +1,50 @@
+import { ApiObject, App, Chart } from 'cdk8s';
+import { allocatorGroupId, eventTopic } from '@boxoffice/store';
+import type { OperatorConfig } from '../config.ts';
+import type { TicketEvent } from '../ticket-event.ts';
+import { clusterKafkaBrokers } from './allocator-deployment.ts';
+import { allocatorName, childMetadata } from './metadata.ts';
+
+/** The part of KEDA's ScaledObject spec the operator sets (keda.sh/v1alpha1). */
+export interface ScaledObjectSpec {
+  scaleTargetRef: { name: string };
+  minReplicaCount: number;
+  maxReplicaCount: number;
+  triggers: { type: 'apache-kafka'; metadata: Record<string, string> }[];
+}
+
+/**
+ * KEDA ScaledObject scaling the allocator on the consumer lag of the event's group, from
+ * `minReplicas` (0: idle events cost nothing) up to `maxReplicas` (never more than partitions).
+ */
+export function desiredScaledObject(event: TicketEvent, config: OperatorConfig): Record<string, unknown> {
+  const chart = new Chart(new App(), 'boxoffice', { disableResourceNameHashes: true });
+  const allocator = event.spec.allocator;
+  const spec: ScaledObjectSpec = {
+    scaleTargetRef: { name: allocatorName(event) },
+    minReplicaCount: allocator?.minReplicas ?? 0,
+    maxReplicaCount: allocator?.maxReplicas ?? 1,
+    triggers: [
+      {
+        type: 'apache-kafka',
+        metadata: {
+          bootstrapServers: clusterKafkaBrokers(config),
+          consumerGroup: allocatorGroupId(event.metadata),
+          topic: eventTopic(event.metadata),
+          lagThreshold: String(allocator?.lagThreshold ?? 100),
+          // Any lag wakes a scaled-to-zero allocator: a waiting buyer must not wait for a threshold.
+          activationLagThreshold: '0',
+          // A new group must see purchases produced before its first consumer started.
+          offsetResetPolicy: 'earliest',
+        },
+      },
+    ],
+  };
+  const [group, version] = config.KEDA_API_VERSION.split('/');
+  return new ApiObject(chart, 'scaler', {
+    apiVersion: `${group}/${version}`,
+    kind: 'ScaledObject',
+    metadata: childMetadata(event),
+    spec,
+  }).toJson() as Record<string, unknown>;
+}
