@@ -10,14 +10,33 @@ const soldOut = new Counter('sold_out');
 http.setResponseCallback(http.expectedStatuses(201, 202, 409));
 
 export const options = __ENV.RATE
-  ? { scenarios: { fixed: { executor: 'constant-arrival-rate', rate: Number(__ENV.RATE), timeUnit: '1s', duration: __ENV.DURATION, preAllocatedVUs: 200, maxVUs: 400 } } }
-  : { scenarios: { peak: { executor: 'constant-vus', vus: Number(__ENV.VUS ?? 64), duration: __ENV.DURATION } } };
+  ? {
+      scenarios: {
+        fixed: {
+          executor: 'constant-arrival-rate',
+          rate: Number(__ENV.RATE),
+          timeUnit: '1s',
+          duration: __ENV.DURATION,
+          preAllocatedVUs: 200,
+          maxVUs: 400,
+        },
+      },
+    }
+  : {
+      scenarios: {
+        peak: { executor: 'constant-vus', vus: Number(__ENV.VUS ?? 64), duration: __ENV.DURATION },
+      },
+    };
 options.summaryTrendStats = ['avg', 'p(50)', 'p(95)', 'p(99)', 'max'];
 
 export default function () {
   const token = tokens[(__VU * 7919 + __ITER) % tokens.length];
   const res = http.post(__ENV.URL, JSON.stringify({ ticketType: 'standard', quantity: 1 }), {
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'idempotency-key': uuidv4() },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${token}`,
+      'idempotency-key': uuidv4(),
+    },
   });
   if (res.status === 201 || res.status === 202) holds.add(1);
   else if (res.status === 409) soldOut.add(1);

@@ -51,7 +51,17 @@ dbUrl.pathname = `/${database}`;
 const databaseUrl = dbUrl.toString();
 await migrate(databaseUrl);
 
-const tokens = await Promise.all(Array.from({ length: 5_000 }, (_, i) => signLocalToken({ secret, issuer: 'boxoffice-local', audience: 'boxoffice', buyerId: `fan-${i}`, expiresIn: '2h' })));
+const tokens = await Promise.all(
+  Array.from({ length: 5_000 }, (_, i) =>
+    signLocalToken({
+      secret,
+      issuer: 'boxoffice-local',
+      audience: 'boxoffice',
+      buyerId: `fan-${i}`,
+      expiresIn: '2h',
+    }),
+  ),
+);
 const tokenFile = join(logDir, 'tokens.json');
 writeFileSync(tokenFile, JSON.stringify(tokens));
 
@@ -74,16 +84,29 @@ function cpuTicks(pid: number): number {
 
 async function k6(env: Record<string, string>): Promise<Record<string, Record<string, number>>> {
   const summary = join(logDir, `summary-${Date.now()}.json`);
-  const args = ['run', '--quiet', '--no-usage-report', `--summary-export=${summary}`, ...Object.entries({ ...env, TOKENS: tokenFile }).flatMap(([k, v]) => ['-e', `${k}=${v}`]), join(repoRoot, 'loadtest', 'bench.js')];
+  const args = [
+    'run',
+    '--quiet',
+    '--no-usage-report',
+    `--summary-export=${summary}`,
+    ...Object.entries({ ...env, TOKENS: tokenFile }).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+    join(repoRoot, 'loadtest', 'bench.js'),
+  ];
   await new Promise<void>((resolve, reject) => {
     const child = spawn(settings.K6_BIN!, args, { stdio: ['ignore', 'ignore', 'inherit'] });
     child.on('error', reject);
     child.on('exit', () => resolve());
   });
-  return (JSON.parse(readFileSync(summary, 'utf8')) as { metrics: Record<string, Record<string, number>> }).metrics;
+  return (JSON.parse(readFileSync(summary, 'utf8')) as { metrics: Record<string, Record<string, number>> })
+    .metrics;
 }
 
-async function measure(variant: string, url: string, processes: PlatformProcess[], options: { fixedRate?: number } = {}): Promise<Measurement> {
+async function measure(
+  variant: string,
+  url: string,
+  processes: PlatformProcess[],
+  options: { fixedRate?: number } = {},
+): Promise<Measurement> {
   console.log(`bench: ${variant}: peak, ${VUS} virtual users for ${PEAK_SECONDS}s`);
   const before = new Map(processes.map((p) => [p.name, cpuTicks(p.child.pid!)]));
   const peak = await k6({ URL: url, VUS: String(VUS), DURATION: `${PEAK_SECONDS}s` });
@@ -91,12 +114,20 @@ async function measure(variant: string, url: string, processes: PlatformProcess[
   const cpu = Object.fromEntries(
     processes.map((p) => {
       const seconds = (cpuTicks(p.child.pid!) - before.get(p.name)!) / 100;
-      return [p.name, { percentOfCore: Math.round((seconds / PEAK_SECONDS) * 100), msPerRequest: Number(((seconds * 1000) / requests).toFixed(3)) }];
+      return [
+        p.name,
+        {
+          percentOfCore: Math.round((seconds / PEAK_SECONDS) * 100),
+          msPerRequest: Number(((seconds * 1000) / requests).toFixed(3)),
+        },
+      ];
     }),
   );
   const peakHolds = (peak.holds?.count ?? 0) / PEAK_SECONDS;
   const fixedRate = options.fixedRate ?? Math.max(10, Math.floor((peak.http_reqs!.rate! * 0.5) / 10) * 10);
-  console.log(`bench: ${variant}: ${Math.round(peak.http_reqs!.rate!)} req/s at peak; latency at ${fixedRate}/s for ${FIXED_SECONDS}s`);
+  console.log(
+    `bench: ${variant}: ${Math.round(peak.http_reqs!.rate!)} req/s at peak; latency at ${fixedRate}/s for ${FIXED_SECONDS}s`,
+  );
   const fixed = await k6({ URL: url, RATE: String(fixedRate), DURATION: `${FIXED_SECONDS}s` });
   const duration = fixed.http_req_duration!;
   return {
@@ -113,8 +144,20 @@ async function measure(variant: string, url: string, processes: PlatformProcess[
 }
 
 const results: Measurement[] = [];
-const env = { DATABASE_URL: databaseUrl, REDIS_URL: settings.REDIS_URL, KAFKA_BROKERS: settings.KAFKA_BROKERS, JWT_SECRET: secret, WEBHOOK_SECRET: 'bench-webhook-secret-0123', RATE_LIMIT_PER_IP_PER_SECOND: '10000000', RATE_LIMIT_PER_BUYER_PER_SECOND: '100000' };
-async function variant(name: string, start: () => Promise<{ url: string; processes: PlatformProcess[] }>, fixedRate?: number): Promise<void> {
+const env = {
+  DATABASE_URL: databaseUrl,
+  REDIS_URL: settings.REDIS_URL,
+  KAFKA_BROKERS: settings.KAFKA_BROKERS,
+  JWT_SECRET: secret,
+  WEBHOOK_SECRET: 'bench-webhook-secret-0123',
+  RATE_LIMIT_PER_IP_PER_SECOND: '10000000',
+  RATE_LIMIT_PER_BUYER_PER_SECOND: '100000',
+};
+async function variant(
+  name: string,
+  start: () => Promise<{ url: string; processes: PlatformProcess[] }>,
+  fixedRate?: number,
+): Promise<void> {
   const { url, processes } = await start();
   try {
     await Promise.all(processes.map((p) => waitReady(p)));
@@ -131,42 +174,91 @@ await variant('(a) bare node:http ceiling', async () => {
 });
 await variant('(b) naive: Express + pg, one row per ticket type', async () => {
   const port = await freePort();
-  const p = spawnScript('naive-api', 'bench/naive-server.ts', { ...env, PORT: String(port), EVENT: 'bench/naive', CAPACITY: '100000000' }, port);
+  const p = spawnScript(
+    'naive-api',
+    'bench/naive-server.ts',
+    { ...env, PORT: String(port), EVENT: 'bench/naive', CAPACITY: '100000000' },
+    port,
+  );
   return { url: `${p.url}/v1/events/bench/naive/orders`, processes: [p] };
 });
 
-async function boxoffice(name: string, capacity: number): Promise<{ url: string; processes: PlatformProcess[] }> {
+async function boxoffice(
+  name: string,
+  capacity: number,
+): Promise<{ url: string; processes: PlatformProcess[] }> {
   const prefix = `bench-${run}-${name}`;
   const pool = createPool(databaseUrl);
-  const kafka = createKafka({ clientId: 'bench', brokers: settings.KAFKA_BROKERS!.split(','), logger: createLogger('bench', 'error') });
+  const kafka = createKafka({
+    clientId: 'bench',
+    brokers: settings.KAFKA_BROKERS!.split(','),
+    logger: createLogger('bench', 'error'),
+  });
   const kafkaAdmin = kafka.admin();
   await kafkaAdmin.connect();
   for (const topic of Object.values(sharedTopics(prefix))) await ensureTopic(kafkaAdmin, topic, 1);
   const now = Date.now();
-  await provisionEvent({ pool, admin: kafkaAdmin }, {
-    namespace: 'bench', name, displayName: 'Bench', venue: 'Bench', startsAt: new Date(now + 86_400_000).toISOString(),
-    sales: { opensAt: new Date(now - 60_000).toISOString(), closesAt: new Date(now + 7_200_000).toISOString(), perBuyerLimit: 1000, holdTtlSeconds: 7_200 },
-    ticketTypes: [{ name: 'standard', priceMinor: 5000, currency: 'EUR', capacity }], shards: 4, paused: false,
-  });
+  await provisionEvent(
+    { pool, admin: kafkaAdmin },
+    {
+      namespace: 'bench',
+      name,
+      displayName: 'Bench',
+      venue: 'Bench',
+      startsAt: new Date(now + 86_400_000).toISOString(),
+      sales: {
+        opensAt: new Date(now - 60_000).toISOString(),
+        closesAt: new Date(now + 7_200_000).toISOString(),
+        perBuyerLimit: 1000,
+        holdTtlSeconds: 7_200,
+      },
+      ticketTypes: [{ name: 'standard', priceMinor: 5000, currency: 'EUR', capacity }],
+      shards: 4,
+      paused: false,
+    },
+  );
   await kafkaAdmin.disconnect();
   await pool.end();
   const serviceEnv = { ...env, BOXOFFICE_PREFIX: prefix, EVENT_NAMESPACE: 'bench', EVENT_NAME: name };
   const [apiPort, allocatorPort] = [await freePort(), await freePort()];
-  const allocator = startService('allocator', 'allocator', allocatorPort, { ...serviceEnv, PORT: String(allocatorPort) }, logDir);
-  const api = startService('purchase-api', 'purchase-api', apiPort, { ...serviceEnv, PURCHASE_API_PORT: String(apiPort) }, logDir);
+  const allocator = startService(
+    'allocator',
+    'allocator',
+    allocatorPort,
+    { ...serviceEnv, PORT: String(allocatorPort) },
+    logDir,
+  );
+  const api = startService(
+    'purchase-api',
+    'purchase-api',
+    apiPort,
+    { ...serviceEnv, PURCHASE_API_PORT: String(apiPort) },
+    logDir,
+  );
   return { url: `${api.url}/v1/events/bench/${name}/orders`, processes: [api, allocator] };
 }
-await variant('(c) boxoffice: purchase-api → Kafka → allocator → PostgreSQL → reply', () => boxoffice('full', 100_000_000));
+await variant('(c) boxoffice: purchase-api → Kafka → allocator → PostgreSQL → reply', () =>
+  boxoffice('full', 100_000_000),
+);
 const holdRate = results.at(-1)!.fixedRate;
 await variant('(d) boxoffice: sold-out answer', () => boxoffice('soldout', 0), holdRate);
 
-function spawnScript(name: string, script: string, scriptEnv: NodeJS.ProcessEnv, port: number): PlatformProcess {
-  const child = spawn(process.execPath, [join(repoRoot, 'loadtest', script)], { env: { ...process.env, ...scriptEnv, OTEL_SDK_DISABLED: 'true' }, stdio: 'ignore' });
+function spawnScript(
+  name: string,
+  script: string,
+  scriptEnv: NodeJS.ProcessEnv,
+  port: number,
+): PlatformProcess {
+  const child = spawn(process.execPath, [join(repoRoot, 'loadtest', script)], {
+    env: { ...process.env, ...scriptEnv, OTEL_SDK_DISABLED: 'true' },
+    stdio: 'ignore',
+  });
   return { name, child, url: `http://127.0.0.1:${port}` };
 }
 
 const [bare, naive, full, soldOut] = results as [Measurement, Measurement, Measurement, Measurement];
-const cpuPerRequest = (m: Measurement): number => Object.values(m.cpu).reduce((sum, c) => sum + c.msPerRequest, 0);
+const cpuPerRequest = (m: Measurement): number =>
+  Object.values(m.cpu).reduce((sum, c) => sum + c.msPerRequest, 0);
 const ratios = {
   holdsVsNaive: Number((full.peakHoldsPerSecond / naive.peakHoldsPerSecond).toFixed(2)),
   holdsVsBareCeiling: Number((full.peakHoldsPerSecond / bare.peakRequestsPerSecond).toFixed(3)),
@@ -175,9 +267,16 @@ const ratios = {
 };
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
 const date = new Date().toISOString();
-writeFileSync(join(repoRoot, 'BENCHMARKS.json'), `${JSON.stringify({ date, machine, node: process.version, versions, peakSeconds: PEAK_SECONDS, fixedSeconds: FIXED_SECONDS, vus: VUS, results, ratios }, null, 2)}\n`);
+writeFileSync(
+  join(repoRoot, 'BENCHMARKS.json'),
+  `${JSON.stringify({ date, machine, node: process.version, versions, peakSeconds: PEAK_SECONDS, fixedSeconds: FIXED_SECONDS, vus: VUS, results, ratios }, null, 2)}\n`,
+);
 const row = (m: Measurement): string =>
-  `| ${m.variant} | ${m.peakRequestsPerSecond} | ${m.peakHoldsPerSecond} | ${m.fixedRate} | ${m.p50} | ${m.p95} | ${m.p99} | ${(m.errorRate * 100).toFixed(2)} % | ${Object.entries(m.cpu).map(([n, c]) => `${n} ${c.percentOfCore} % (${c.msPerRequest} ms/req)`).join('; ')} |`;
+  `| ${m.variant} | ${m.peakRequestsPerSecond} | ${m.peakHoldsPerSecond} | ${m.fixedRate} | ${m.p50} | ${m.p95} | ${m.p99} | ${(m.errorRate * 100).toFixed(2)} % | ${Object.entries(
+    m.cpu,
+  )
+    .map(([n, c]) => `${n} ${c.percentOfCore} % (${c.msPerRequest} ms/req)`)
+    .join('; ')} |`;
 writeFileSync(
   join(repoRoot, 'BENCHMARKS.md'),
   `# Benchmarks

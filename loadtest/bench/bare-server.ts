@@ -7,7 +7,9 @@ const server = createServer((req, res) => {
   req.on('end', () => {
     if (req.url === '/readyz') return void res.writeHead(200).end('ok');
     const order = JSON.parse(body || '{}') as { quantity?: number };
-    res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'bare', status: 'HELD', quantity: order.quantity ?? 0 }));
+    res
+      .writeHead(201, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ id: 'bare', status: 'HELD', quantity: order.quantity ?? 0 }));
   });
 });
 server.listen(Number(process.env.PORT), '127.0.0.1');

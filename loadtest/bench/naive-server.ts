@@ -13,9 +13,17 @@ import { z } from 'zod';
 const pool = createPool(process.env.DATABASE_URL!, 20);
 await pool.query(`CREATE TABLE IF NOT EXISTS naive_stock (event text, ticket_type text, capacity int, sold int, PRIMARY KEY (event, ticket_type), CHECK (sold <= capacity));
   CREATE TABLE IF NOT EXISTS naive_orders (id uuid PRIMARY KEY, event text, buyer_id text, ticket_type text, quantity int, idempotency_key text, UNIQUE (event, buyer_id, idempotency_key))`);
-await pool.query(`INSERT INTO naive_stock VALUES ($1, 'standard', $2, 0) ON CONFLICT DO NOTHING`, [process.env.EVENT, Number(process.env.CAPACITY)]);
+await pool.query(`INSERT INTO naive_stock VALUES ($1, 'standard', $2, 0) ON CONFLICT DO NOTHING`, [
+  process.env.EVENT,
+  Number(process.env.CAPACITY),
+]);
 
-const verifier = createJwtVerifier({ algorithm: 'HS256', secret: process.env.JWT_SECRET!, issuer: 'boxoffice-local', audience: 'boxoffice' });
+const verifier = createJwtVerifier({
+  algorithm: 'HS256',
+  secret: process.env.JWT_SECRET!,
+  issuer: 'boxoffice-local',
+  audience: 'boxoffice',
+});
 const body = z.strictObject({ ticketType: z.string().min(1).max(32), quantity: z.int().min(1).max(100) });
 const app = express();
 app.use(express.json({ limit: '16kb' }));
@@ -24,18 +32,32 @@ app.post('/v1/events/:namespace/:name/orders', requireBuyer(verifier), async (re
   try {
     const parsed = body.safeParse(req.body);
     const key = req.get('idempotency-key');
-    if (!parsed.success || !key) return void res.status(400).type('application/problem+json').json({ status: 400, title: 'Invalid request' });
+    if (!parsed.success || !key)
+      return void res
+        .status(400)
+        .type('application/problem+json')
+        .json({ status: 400, title: 'Invalid request' });
     const event = `${req.params.namespace}/${req.params.name}`;
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
-      const updated = await client.query('UPDATE naive_stock SET sold = sold + $3 WHERE event = $1 AND ticket_type = $2 AND sold + $3 <= capacity', [event, parsed.data.ticketType, parsed.data.quantity]);
+      const updated = await client.query(
+        'UPDATE naive_stock SET sold = sold + $3 WHERE event = $1 AND ticket_type = $2 AND sold + $3 <= capacity',
+        [event, parsed.data.ticketType, parsed.data.quantity],
+      );
       if (updated.rowCount === 0) {
         await client.query('ROLLBACK');
         return void res.status(409).type('application/problem+json').json({ status: 409, title: 'Sold out' });
       }
       const id = randomUUID();
-      await client.query('INSERT INTO naive_orders VALUES ($1, $2, $3, $4, $5, $6)', [id, event, buyerOf(res).buyerId, parsed.data.ticketType, parsed.data.quantity, key]);
+      await client.query('INSERT INTO naive_orders VALUES ($1, $2, $3, $4, $5, $6)', [
+        id,
+        event,
+        buyerOf(res).buyerId,
+        parsed.data.ticketType,
+        parsed.data.quantity,
+        key,
+      ]);
       await client.query('COMMIT');
       res.status(201).json({ id, status: 'HELD' });
     } catch (error) {

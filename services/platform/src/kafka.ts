@@ -15,7 +15,9 @@ const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
  * wait for delayed ACKs (~40 ms on Linux) on every hop. Same sockets, with TCP_NODELAY.
  */
 const noDelaySockets: ISocketFactory = ({ host, port, ssl, onConnect }) => {
-  const socket = ssl ? tlsConnect({ host, port, ...(isIP(host) ? {} : { servername: host }), ...ssl }, onConnect) : tcpConnect({ host, port, noDelay: true }, onConnect);
+  const socket = ssl
+    ? tlsConnect({ host, port, ...(isIP(host) ? {} : { servername: host }), ...ssl }, onConnect)
+    : tcpConnect({ host, port, noDelay: true }, onConnect);
   socket.setNoDelay(true);
   socket.setKeepAlive(true, 60_000);
   return socket;
