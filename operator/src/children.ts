@@ -38,7 +38,7 @@ export function childrenApplier(kubeConfig: KubeConfig, config: OperatorConfig) 
     let scaler: ChildState;
     if (kedaInstalled) {
       await apply(desiredScaledObject(event, config));
-      const { minReplicas = 0, maxReplicas = 1 } = event.spec.allocator ?? {};
+      const { minReplicas, maxReplicas } = event.spec.allocator;
       scaler = {
         ready: true,
         reason: Reason.Applied,

@@ -71,7 +71,7 @@ export function ticketEventReconciler(deps: ReconcilerDeps): (key: string) => Pr
     try {
       await provisionEvent(deps.provision, toEventDefinition(event));
       return {
-        topic: { ready: true, reason: Reason.Provisioned, message: `${event.spec.shards ?? 1} partitions` },
+        topic: { ready: true, reason: Reason.Provisioned, message: `${event.spec.shards} partitions` },
         inventory: { ready: true, reason: Reason.Provisioned, message: 'shard rows match the spec' },
       };
     } catch (error) {

@@ -1,6 +1,6 @@
 import type { TicketTypeCounters } from '@boxoffice/store';
 import { TerminalReason } from './errors.ts';
-import type { Condition, TicketEvent, TicketEventStatus } from './ticket-event.ts';
+import type { Condition, Phase, TicketEvent, TicketEventStatus } from './ticket-event.ts';
 
 /** Condition reasons are constants: alerts, tests and `kubectl wait` depend on them. */
 export const Reason = {
@@ -110,7 +110,7 @@ function phase(
   observed: Observed,
   ready: boolean,
   totals: { capacity: number; remaining: number },
-): string {
+): Phase {
   if (
     !observed.inventory.ready &&
     observed.inventory.reason !== Reason.Provisioned &&

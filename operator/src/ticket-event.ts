@@ -1,4 +1,5 @@
 import type { EventDefinition } from '@boxoffice/inventory';
+import type { TicketEventSpec, TicketEventStatus } from './crd/schema.ts';
 
 export const GROUP = 'boxoffice.dev';
 export const VERSION = 'v1alpha1';
@@ -6,38 +7,7 @@ export const PLURAL = 'ticketevents';
 export const FINALIZER = 'boxoffice.dev/inventory';
 export const FIELD_MANAGER = 'boxoffice-operator';
 
-export interface TicketEventSpec {
-  displayName: string;
-  venue?: string;
-  startsAt: string;
-  sales: { opensAt: string; closesAt: string; perBuyerLimit?: number; holdTtl?: string };
-  ticketTypes: { name: string; price: number; currency: string; capacity: number }[];
-  shards?: number;
-  allocator?: { minReplicas?: number; maxReplicas?: number; lagThreshold?: number };
-  paused?: boolean;
-  deletionPolicy?: 'Retain' | 'Delete';
-}
-
-export interface Condition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  reason: string;
-  message: string;
-  observedGeneration?: number;
-  lastTransitionTime?: string;
-}
-
-export interface TicketEventStatus {
-  observedGeneration?: number;
-  phase?: string;
-  conditions?: Condition[];
-  capacity?: number;
-  held?: number;
-  sold?: number;
-  remaining?: number;
-  ready?: string;
-  ticketTypes?: { name: string; capacity: number; held: number; sold: number; remaining: number }[];
-}
+export type { Condition, Phase, TicketEventSpec, TicketEventStatus } from './crd/schema.ts';
 
 export interface TicketEvent {
   apiVersion: string;
@@ -62,7 +32,7 @@ export function durationSeconds(text: string): number {
   return Number(match[1] ?? 0) * 3600 + Number(match[2] ?? 0) * 60 + Number(match[3] ?? 0);
 }
 
-/** The purchase path's view of a TicketEvent (defaults as in the CRD). */
+/** The purchase path's view of a TicketEvent (as read from the API server, defaults filled in). */
 export function toEventDefinition(event: TicketEvent): EventDefinition {
   const { spec, metadata } = event;
   return {
@@ -74,8 +44,8 @@ export function toEventDefinition(event: TicketEvent): EventDefinition {
     sales: {
       opensAt: new Date(spec.sales.opensAt).toISOString(),
       closesAt: new Date(spec.sales.closesAt).toISOString(),
-      perBuyerLimit: spec.sales.perBuyerLimit ?? 4,
-      holdTtlSeconds: durationSeconds(spec.sales.holdTtl ?? '10m'),
+      perBuyerLimit: spec.sales.perBuyerLimit,
+      holdTtlSeconds: durationSeconds(spec.sales.holdTtl),
     },
     ticketTypes: spec.ticketTypes.map((t) => ({
       name: t.name,
@@ -83,7 +53,7 @@ export function toEventDefinition(event: TicketEvent): EventDefinition {
       currency: t.currency,
       capacity: t.capacity,
     })),
-    shards: spec.shards ?? 1,
-    paused: spec.paused ?? false,
+    shards: spec.shards,
+    paused: spec.paused,
   };
 }

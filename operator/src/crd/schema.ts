@@ -1,113 +1,86 @@
 /**
- * The TicketEvent CRD, from one TypeScript source: the structural schema with a description on
- * every field (for `kubectl explain`), CEL rules whose messages name the field, status subresource
- * and printer columns. `npm run crd` writes operator/crd/ticketevents.boxoffice.dev.yaml from it.
+ * The TicketEvent API, from one TypeScript source: the structural schema with a description on
+ * every field (for `kubectl explain`), CEL rules whose messages name the field, and the types the
+ * operator reads (`TicketEventSpec`, `TicketEventStatus`). `npm run crd` writes
+ * operator/crd/ticketevents.boxoffice.dev.yaml from it.
  */
-type Schema = Record<string, unknown>;
+import { array, boolean, enumOf, integer, object, raw, string, withDefault, type TypeOf } from './builder.ts';
 
-const str = (description: string, extra: Schema = {}): Schema => ({ type: 'string', description, ...extra });
-const int = (description: string, extra: Schema = {}): Schema => ({
-  type: 'integer',
-  format: 'int64',
-  description,
-  ...extra,
-});
-const obj = (description: string, properties: Record<string, Schema>, extra: Schema = {}): Schema => ({
-  type: 'object',
-  description,
-  properties,
-  ...extra,
-});
-
-const ticketType = obj(
+const ticketType = object(
   'A kind of ticket with its own price and capacity.',
   {
-    name: str('Name of the ticket type, unique within the event (lower-case letters, digits, dashes).', {
+    name: string('Name of the ticket type, unique within the event (lower-case letters, digits, dashes).', {
       pattern: '^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$',
       maxLength: 32,
     }),
-    price: int('Price in minor units of the currency (e.g. cents); 0 makes the tickets free.', {
+    price: integer('Price in minor units of the currency (e.g. cents); 0 makes the tickets free.', {
       minimum: 0,
     }),
-    currency: str('ISO 4217 currency code, three capital letters.', { pattern: '^[A-Z]{3}$' }),
-    capacity: int(
+    currency: string('ISO 4217 currency code, three capital letters.', { pattern: '^[A-Z]{3}$' }),
+    capacity: integer(
       'Number of tickets of this type; may grow, and may shrink only down to what is held or sold.',
-      { minimum: 0, maximum: 10_000_000 },
+      {
+        minimum: 0,
+        maximum: 10_000_000,
+      },
     ),
   },
   { required: ['name', 'price', 'currency', 'capacity'] },
 );
 
-const spec = obj(
-  'What the organizer declares: the event, its sale and how its inventory is sharded.',
+const sales = object(
+  'The sale window and per-buyer rules.',
   {
-    displayName: str('Name shown to buyers.', { minLength: 1, maxLength: 200 }),
-    venue: str('Where the event takes place.', { maxLength: 200 }),
-    startsAt: str('When the event starts (RFC 3339).', { format: 'date-time' }),
-    sales: obj(
-      'The sale window and per-buyer rules.',
-      {
-        opensAt: str('When buyers may start ordering (RFC 3339).', { format: 'date-time' }),
-        closesAt: str('When the sale closes (RFC 3339); must be after opensAt.', { format: 'date-time' }),
-        perBuyerLimit: int('Most tickets one buyer may hold or buy for this event.', {
-          minimum: 1,
-          maximum: 1000,
-          default: 4,
-        }),
-        holdTtl: str('How long an unpaid hold keeps its seats, as a duration such as 10m or 90s.', {
-          pattern: '^([0-9]+h)?([0-9]+m)?([0-9]+s)?$',
-          default: '10m',
-        }),
-      },
-      {
-        required: ['opensAt', 'closesAt'],
-        'x-kubernetes-validations': [
-          {
-            rule: 'timestamp(self.closesAt) > timestamp(self.opensAt)',
-            message: 'spec.sales.closesAt must be after spec.sales.opensAt',
-            fieldPath: '.closesAt',
-          },
-        ],
-      },
+    opensAt: string('When buyers may start ordering (RFC 3339).', { format: 'date-time' }),
+    closesAt: string('When the sale closes (RFC 3339); must be after opensAt.', { format: 'date-time' }),
+    perBuyerLimit: withDefault(
+      integer('Most tickets one buyer may hold or buy for this event.', { minimum: 1, maximum: 1000 }),
+      4,
     ),
-    ticketTypes: {
-      type: 'array',
-      description: 'Ticket types on sale, keyed by name.',
-      minItems: 1,
-      maxItems: 32,
-      items: ticketType,
-      'x-kubernetes-list-type': 'map',
-      'x-kubernetes-list-map-keys': ['name'],
+    holdTtl: withDefault(
+      string('How long an unpaid hold keeps its seats, as a duration such as 10m, 90s or 1h30m.', {
+        pattern: '^([0-9]+h)?([0-9]+m)?([0-9]+s)?$',
+        minLength: 2,
+      }),
+      '10m',
+    ),
+  },
+  {
+    required: ['opensAt', 'closesAt'],
+    extra: {
+      'x-kubernetes-validations': [
+        {
+          rule: 'timestamp(self.closesAt) > timestamp(self.opensAt)',
+          message: 'spec.sales.closesAt must be after spec.sales.opensAt',
+          fieldPath: '.closesAt',
+        },
+      ],
     },
-    shards: int(
-      'Inventory shards (Kafka partitions) the capacity is split over: 1 to 256, never decreasing.',
-      {
-        minimum: 1,
-        maximum: 256,
-        default: 1,
-        'x-kubernetes-validations': [{ rule: 'self >= oldSelf', message: 'spec.shards may not decrease' }],
-      },
-    ),
-    allocator: obj(
-      'Scaling of the event allocator on consumer lag (KEDA).',
-      {
-        minReplicas: int('Fewest allocator replicas; 0 scales to zero when the event is idle.', {
-          minimum: 0,
-          default: 0,
-        }),
-        maxReplicas: int(
+  },
+);
+
+const allocator = withDefault(
+  object(
+    'Scaling of the event allocator on consumer lag (KEDA).',
+    {
+      minReplicas: withDefault(
+        integer('Fewest allocator replicas; 0 scales to zero when the event is idle.', { minimum: 0 }),
+        0,
+      ),
+      maxReplicas: withDefault(
+        integer(
           'Most allocator replicas; at most spec.shards (a consumer group uses no more consumers than partitions).',
-          { minimum: 1, default: 1 },
+          { minimum: 1 },
         ),
-        lagThreshold: int('Consumer lag per replica that triggers scaling out.', {
-          minimum: 1,
-          default: 100,
-        }),
-      },
-      {
-        // Defaulted as a whole (the API server checks a default against the CEL rules as written,
-        // without nested defaults), so the rules always see numbers.
-        default: { minReplicas: 0, maxReplicas: 1, lagThreshold: 100 },
+        1,
+      ),
+      lagThreshold: withDefault(
+        integer('Consumer lag per replica that triggers scaling out.', { minimum: 1 }),
+        100,
+      ),
+    },
+    {
+      extra: {
         'x-kubernetes-validations': [
           {
             rule: 'self.minReplicas <= self.maxReplicas',
@@ -116,77 +89,145 @@ const spec = obj(
           },
         ],
       },
-    ),
-    paused: {
-      type: 'boolean',
-      description: 'Stops new orders while true; holds and payments continue.',
-      default: false,
     },
-    deletionPolicy: str(
-      'What happens to the purchase topic when the TicketEvent is deleted: Retain keeps it, Delete removes it once nothing is in flight. Orders and tickets are always kept.',
-      { enum: ['Retain', 'Delete'], default: 'Retain' },
+  ),
+  // Defaulted as a whole (the API server checks a default against the CEL rules as written,
+  // without nested defaults), so the rules always see numbers.
+  { minReplicas: 0, maxReplicas: 1, lagThreshold: 100 },
+);
+
+export const spec = object(
+  'What the organizer declares: the event, its sale and how its inventory is sharded.',
+  {
+    displayName: string('Name shown to buyers.', { minLength: 1, maxLength: 200 }),
+    venue: string('Where the event takes place.', { maxLength: 200 }),
+    startsAt: string('When the event starts (RFC 3339).', { format: 'date-time' }),
+    sales,
+    ticketTypes: array('Ticket types on sale, keyed by name.', ticketType, {
+      minItems: 1,
+      maxItems: 32,
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['name'],
+    }),
+    shards: withDefault(
+      integer('Inventory shards (Kafka partitions) the capacity is split over: 1 to 256, never decreasing.', {
+        minimum: 1,
+        maximum: 256,
+        'x-kubernetes-validations': [{ rule: 'self >= oldSelf', message: 'spec.shards may not decrease' }],
+      }),
+      1,
+    ),
+    allocator,
+    paused: withDefault(boolean('Stops new orders while true; holds and payments continue.'), false),
+    deletionPolicy: withDefault(
+      enumOf(
+        'What happens to the purchase topic when the TicketEvent is deleted: Retain keeps it, Delete removes it once nothing is in flight. Orders and tickets are always kept.',
+        ['Retain', 'Delete'],
+      ),
+      'Retain',
     ),
   },
   {
     required: ['displayName', 'startsAt', 'sales', 'ticketTypes'],
-    'x-kubernetes-validations': [
-      {
-        rule: 'self.allocator.maxReplicas <= self.shards',
-        message: 'spec.allocator.maxReplicas must not exceed spec.shards',
-        fieldPath: '.allocator.maxReplicas',
-      },
-    ],
+    extra: {
+      'x-kubernetes-validations': [
+        {
+          rule: 'self.allocator.maxReplicas <= self.shards',
+          message: 'spec.allocator.maxReplicas must not exceed spec.shards',
+          fieldPath: '.allocator.maxReplicas',
+        },
+      ],
+    },
   },
 );
 
-const condition = obj(
+export const PHASES = [
+  'Pending',
+  'Provisioning',
+  'Scheduled',
+  'OnSale',
+  'Paused',
+  'SoldOut',
+  'Closed',
+  'Failed',
+] as const;
+export const CONDITION_TYPES = [
+  'Ready',
+  'TopicReady',
+  'InventoryReady',
+  'AllocatorReady',
+  'ScalerReady',
+] as const;
+
+const condition = object(
   'Observed state of one aspect of the event.',
   {
-    type: str('Ready, TopicReady, InventoryReady, AllocatorReady or ScalerReady.'),
-    status: str('True, False or Unknown.', { enum: ['True', 'False', 'Unknown'] }),
-    reason: str('Machine-readable reason (CamelCase).'),
-    message: str('Human-readable detail.'),
-    observedGeneration: int('Generation of the spec this condition describes.'),
-    lastTransitionTime: str('When the status last changed.', { format: 'date-time' }),
+    type: enumOf('Ready, TopicReady, InventoryReady, AllocatorReady or ScalerReady.', CONDITION_TYPES),
+    status: enumOf('True, False or Unknown.', ['True', 'False', 'Unknown']),
+    reason: string("Machine-readable reason (CamelCase), one of the operator's constants."),
+    message: string('Human-readable detail.'),
+    observedGeneration: integer('Generation of the spec this condition describes.'),
+    lastTransitionTime: string('When the status last changed.', { format: 'date-time' }),
   },
-  { required: ['type', 'status'] },
+  { required: ['type', 'status', 'reason', 'message'] },
 );
 
-const status = obj('What the operator observed.', {
-  observedGeneration: int('Generation of the spec last reconciled.'),
-  phase: str('Pending, Provisioning, Scheduled, OnSale, Paused, SoldOut, Closed or Failed.', {
-    enum: ['Pending', 'Provisioning', 'Scheduled', 'OnSale', 'Paused', 'SoldOut', 'Closed', 'Failed'],
-  }),
-  conditions: {
-    type: 'array',
-    description: 'Ready plus one condition per child.',
-    items: condition,
+const ticketTypeCounters = object(
+  'Counters of one ticket type.',
+  {
+    name: string('Ticket type name.'),
+    capacity: integer('Tickets of this type.'),
+    held: integer('Held (unpaid).'),
+    sold: integer('Sold.'),
+    remaining: integer('Still available.'),
+  },
+  { required: ['name', 'capacity', 'held', 'sold', 'remaining'] },
+);
+
+export const status = object('What the operator observed.', {
+  observedGeneration: integer('Generation of the spec last reconciled.'),
+  phase: enumOf('Pending, Provisioning, Scheduled, OnSale, Paused, SoldOut, Closed or Failed.', PHASES),
+  conditions: array('Ready plus one condition per child.', condition, {
     'x-kubernetes-list-type': 'map',
     'x-kubernetes-list-map-keys': ['type'],
-  },
-  capacity: int('Tickets in total, over all ticket types.'),
-  held: int('Tickets held (unpaid) in total.'),
-  sold: int('Tickets sold in total.'),
-  remaining: int('Tickets still available in total.'),
-  ready: str('Ready condition status, for the printer column.'),
-  ticketTypes: {
-    type: 'array',
-    description: 'Counters per ticket type, from PostgreSQL.',
-    items: obj(
-      'Counters of one ticket type.',
-      {
-        name: str('Ticket type name.'),
-        capacity: int('Tickets of this type.'),
-        held: int('Held (unpaid).'),
-        sold: int('Sold.'),
-        remaining: int('Still available.'),
-      },
-      { required: ['name'] },
-    ),
+  }),
+  capacity: integer('Tickets in total, over all ticket types.'),
+  held: integer('Tickets held (unpaid) in total.'),
+  sold: integer('Tickets sold in total.'),
+  remaining: integer('Tickets still available in total.'),
+  ready: string('Ready condition status, for the printer column.'),
+  ticketTypes: array('Counters per ticket type, from PostgreSQL.', ticketTypeCounters, {
     'x-kubernetes-list-type': 'map',
     'x-kubernetes-list-map-keys': ['name'],
-  },
+  }),
 });
+
+export type TicketEventSpec = TypeOf<typeof spec>;
+export type TicketEventStatus = TypeOf<typeof status>;
+export type Condition = NonNullable<TicketEventStatus['conditions']>[number];
+export type Phase = (typeof PHASES)[number];
+
+const root = object(
+  'A ticketed event on sale through boxoffice. The namespace is the organizer.',
+  {
+    apiVersion: string('APIVersion of this object.'),
+    kind: string('Kind of this object.'),
+    metadata: raw({ type: 'object' }),
+    spec,
+    status,
+  },
+  {
+    required: ['spec'],
+    extra: {
+      'x-kubernetes-validations': [
+        {
+          rule: 'self.metadata.name.size() <= 63',
+          message: 'metadata.name must be at most 63 characters (it labels the allocator pods)',
+        },
+      ],
+    },
+  },
+);
 
 export const ticketEventCrd = {
   apiVersion: 'apiextensions.k8s.io/v1',
@@ -218,27 +259,7 @@ export const ticketEventCrd = {
           { name: 'Ready', type: 'string', jsonPath: '.status.ready' },
           { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
         ],
-        schema: {
-          openAPIV3Schema: obj(
-            'A ticketed event on sale through boxoffice. The namespace is the organizer.',
-            {
-              apiVersion: str('APIVersion of this object.'),
-              kind: str('Kind of this object.'),
-              metadata: { type: 'object' },
-              spec,
-              status,
-            },
-            {
-              required: ['spec'],
-              'x-kubernetes-validations': [
-                {
-                  rule: 'self.metadata.name.size() <= 63',
-                  message: 'metadata.name must be at most 63 characters (it labels the allocator pods)',
-                },
-              ],
-            },
-          ),
-        },
+        schema: { openAPIV3Schema: root.schema },
       },
     ],
   },

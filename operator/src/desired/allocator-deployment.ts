@@ -16,7 +16,7 @@ export function clusterKafkaBrokers(config: OperatorConfig): string {
  * event allows at peak (each replica consumes its share of the partitions).
  */
 export function fixedReplicas(event: TicketEvent): number {
-  return Math.max(1, event.spec.allocator?.maxReplicas ?? 1);
+  return Math.max(1, event.spec.allocator.maxReplicas);
 }
 
 /**

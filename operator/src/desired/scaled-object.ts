@@ -22,8 +22,8 @@ export function desiredScaledObject(event: TicketEvent, config: OperatorConfig):
   const allocator = event.spec.allocator;
   const spec: ScaledObjectSpec = {
     scaleTargetRef: { name: allocatorName(event) },
-    minReplicaCount: allocator?.minReplicas ?? 0,
-    maxReplicaCount: allocator?.maxReplicas ?? 1,
+    minReplicaCount: allocator.minReplicas,
+    maxReplicaCount: allocator.maxReplicas,
     triggers: [
       {
         type: 'apache-kafka',
@@ -31,7 +31,7 @@ export function desiredScaledObject(event: TicketEvent, config: OperatorConfig):
           bootstrapServers: clusterKafkaBrokers(config),
           consumerGroup: allocatorGroupId(event.metadata),
           topic: eventTopic(event.metadata),
-          lagThreshold: String(allocator?.lagThreshold ?? 100),
+          lagThreshold: String(allocator.lagThreshold),
           // Any lag wakes a scaled-to-zero allocator: a waiting buyer must not wait for a threshold.
           activationLagThreshold: '0',
           // A new group must see purchases produced before its first consumer started.
