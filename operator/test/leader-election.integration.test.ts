@@ -1,18 +1,22 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { createNamespace, eventually, kubeConfig, uniqueName } from '@boxoffice/testkit';
+import { createNamespace, eventually, kubeConfig, kubectl, uniqueName } from '@boxoffice/testkit';
 import { LeaderElector } from '../src/leader-election.ts';
 
 describe('operator leader election on a Lease (real kube-apiserver)', () => {
   const electors: LeaderElector[] = [];
-  afterAll(async () => Promise.all(electors.map((e) => e.stop({ release: false }))));
+  let namespace: string | undefined;
+  afterAll(async () => {
+    await Promise.all(electors.map((e) => e.stop({ release: false })));
+    if (namespace) await kubectl('delete', 'namespace', namespace, '--wait=false');
+  });
 
   it('lets exactly one of two replicas lead, and the other take over within the lease duration when it dies', async () => {
-    const namespace = await createNamespace(uniqueName('lease'));
+    namespace = await createNamespace(uniqueName('lease'));
     const leading = new Set<string>();
     const candidate = (identity: string): LeaderElector => {
       const elector = new LeaderElector({
         kubeConfig: kubeConfig(),
-        namespace,
+        namespace: namespace!,
         name: 'boxoffice-operator',
         identity,
         leaseDurationSeconds: 3,

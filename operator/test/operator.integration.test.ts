@@ -243,4 +243,16 @@ describe('the TicketEvent operator (real kube-apiserver, Kafka, PostgreSQL)', ()
       { timeoutMs: 60_000 },
     );
   });
+
+  it('deletes the purchase topic on delete when the policy says Delete and nothing is in flight', async () => {
+    const { namespace, admin } = world;
+    applyManifest(ticketEvent(namespace, 'ephemeral', { deletionPolicy: 'Delete' }));
+    await kubectl('wait', '--for=condition=Ready', '--timeout=60s', '-n', namespace, 'tev/ephemeral');
+    const topic = eventTopic({ namespace, name: 'ephemeral' });
+    expect(await admin.listTopics()).toContain(topic);
+    await kubectl('delete', 'tev', 'ephemeral', '-n', namespace, '--timeout=60s');
+    await eventually(async () => expect(await admin.listTopics()).not.toContain(topic), {
+      timeoutMs: 30_000,
+    });
+  });
 });
