@@ -1,15 +1,11 @@
+import { jwtEnvConfig } from '@boxoffice/platform/auth/jwt-env';
 import { connectionConfig, env, loadConfig } from '@boxoffice/platform/config';
 import { z } from 'zod';
 
 export const purchaseApiConfig = z.object({
   ...connectionConfig,
   PURCHASE_API_PORT: env.port(8080),
-  JWT_ALGORITHM: z.enum(['HS256', 'RS256']).default('HS256'),
-  /** HS256 secret (local use); RS256 uses JWT_JWKS_URL. */
-  JWT_SECRET: z.string().optional(),
-  JWT_JWKS_URL: z.url().optional(),
-  JWT_ISSUER: z.string().default('boxoffice-local'),
-  JWT_AUDIENCE: z.string().default('boxoffice'),
+  ...jwtEnvConfig,
   WEBHOOK_SECRET: z.string().min(16),
   /** How long a purchase waits for the allocator before answering 202. */
   REPLY_TIMEOUT_MS: env.milliseconds(2_000),

@@ -1,4 +1,4 @@
-import { createJwtVerifier } from '@boxoffice/platform/auth/jwt';
+import { jwtVerifierFromEnv } from '@boxoffice/platform/auth/jwt-env';
 import { createHttpApp, type HttpApp } from '@boxoffice/platform/http/app';
 import { perIpRateLimit } from '@boxoffice/platform/http/rate-limit';
 import type { Logger } from '@boxoffice/platform/logger';
@@ -33,21 +33,7 @@ export async function createPurchaseApi(deps: {
     labelNames: ['outcome'],
     registers: [registry],
   });
-  const verifier = createJwtVerifier(
-    config.JWT_ALGORITHM === 'HS256'
-      ? {
-          algorithm: 'HS256',
-          secret: config.JWT_SECRET ?? '',
-          issuer: config.JWT_ISSUER,
-          audience: config.JWT_AUDIENCE,
-        }
-      : {
-          algorithm: 'RS256',
-          jwksUrl: config.JWT_JWKS_URL ?? '',
-          issuer: config.JWT_ISSUER,
-          audience: config.JWT_AUDIENCE,
-        },
-  );
+  const verifier = jwtVerifierFromEnv(config);
   const orders = ordersService({
     pool: deps.pool,
     redis: deps.redis,

@@ -1,4 +1,4 @@
-import { createJwtVerifier } from '@boxoffice/platform/auth/jwt';
+import { jwtVerifierFromEnv } from '@boxoffice/platform/auth/jwt-env';
 import { availabilityCache } from '@boxoffice/platform/availability-cache';
 import { createHttpApp, type HttpApp } from '@boxoffice/platform/http/app';
 import type { Logger } from '@boxoffice/platform/logger';
@@ -16,21 +16,7 @@ export function createQueryApi(deps: {
   logger: Logger;
 }): HttpApp {
   const { config } = deps;
-  const verifier = createJwtVerifier(
-    config.JWT_ALGORITHM === 'HS256'
-      ? {
-          algorithm: 'HS256',
-          secret: config.JWT_SECRET ?? '',
-          issuer: config.JWT_ISSUER,
-          audience: config.JWT_AUDIENCE,
-        }
-      : {
-          algorithm: 'RS256',
-          jwksUrl: config.JWT_JWKS_URL ?? '',
-          issuer: config.JWT_ISSUER,
-          audience: config.JWT_AUDIENCE,
-        },
-  );
+  const verifier = jwtVerifierFromEnv(config);
   const shutdown = new AbortController();
   const http = createHttpApp({
     routes: queryRoutes({

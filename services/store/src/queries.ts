@@ -1,5 +1,6 @@
 import type { EventKey, Order, Ticket } from '@boxoffice/inventory';
 import type pg from 'pg';
+import { orderFromRow, type OrderRow } from './order-row.ts';
 
 export interface CatalogEvent {
   namespace: string;
@@ -124,39 +125,14 @@ export interface StoredOrder extends Order {
 const orderSelect = `
   SELECT o.*, e.namespace, e.name AS event_name FROM orders o JOIN events e ON e.id = o.event_id`;
 
-interface StoredOrderRow {
-  id: string;
+interface StoredOrderRow extends OrderRow {
   namespace: string;
   event_name: string;
-  buyer_id: string;
-  ticket_type: string;
-  quantity: number;
-  idempotency_key: string;
-  shard: number;
-  status: Order['status'];
-  reject_reason: string | null;
-  amount_minor: string;
-  currency: string;
-  created_at: Date;
-  expires_at: Date;
-  updated_at: Date;
 }
 
 const toStoredOrder = (row: StoredOrderRow): StoredOrder => ({
-  id: row.id,
+  ...orderFromRow(row),
   event: { namespace: row.namespace, name: row.event_name },
-  buyerId: row.buyer_id,
-  ticketType: row.ticket_type,
-  quantity: row.quantity,
-  idempotencyKey: row.idempotency_key,
-  shard: row.shard,
-  status: row.status,
-  amountMinor: Number(row.amount_minor),
-  currency: row.currency,
-  createdAt: row.created_at.toISOString(),
-  expiresAt: row.expires_at.toISOString(),
-  updatedAt: row.updated_at.toISOString(),
-  ...(row.reject_reason ? { rejectReason: row.reject_reason } : {}),
 });
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

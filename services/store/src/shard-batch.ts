@@ -10,6 +10,7 @@ import {
   type ShardState,
 } from '@boxoffice/inventory';
 import type pg from 'pg';
+import { orderFromRow, type OrderRow } from './order-row.ts';
 import { inTransaction } from './transaction.ts';
 
 export interface ShardBatchResult {
@@ -34,38 +35,6 @@ interface EventRow {
   per_buyer_limit: number;
   hold_ttl_seconds: number;
 }
-
-interface OrderRow {
-  id: string;
-  buyer_id: string;
-  ticket_type: string;
-  quantity: number;
-  idempotency_key: string;
-  shard: number;
-  status: Order['status'];
-  reject_reason: string | null;
-  amount_minor: string;
-  currency: string;
-  created_at: Date;
-  expires_at: Date;
-  updated_at: Date;
-}
-
-const toOrder = (row: OrderRow): Order => ({
-  id: row.id,
-  buyerId: row.buyer_id,
-  ticketType: row.ticket_type,
-  quantity: row.quantity,
-  idempotencyKey: row.idempotency_key,
-  shard: row.shard,
-  status: row.status,
-  amountMinor: Number(row.amount_minor),
-  currency: row.currency,
-  createdAt: row.created_at.toISOString(),
-  expiresAt: row.expires_at.toISOString(),
-  updatedAt: row.updated_at.toISOString(),
-  ...(row.reject_reason ? { rejectReason: row.reject_reason } : {}),
-});
 
 /**
  * Applies one partition batch to its shard in ONE transaction: lock the shard's rows, load what the
@@ -113,7 +82,7 @@ export async function applyShardBatch(
         purchases.map((p) => p.idempotencyKey),
       ],
     );
-    const orders = new Map(orderRows.rows.map((row) => [row.id, toOrder(row)]));
+    const orders = new Map(orderRows.rows.map((row) => [row.id, orderFromRow(row)]));
 
     const buyers = [
       ...new Set([...purchases.map((p) => p.buyerId), ...[...orders.values()].map((o) => o.buyerId)]),
