@@ -59,7 +59,8 @@ try {
     run(settings.KUBECTL ?? 'kubectl', [`--kubeconfig=${settings.KUBECONFIG}`, ...args]);
 
   const crdDir = join(repoRoot, 'operator', 'crd');
-  if (existsSync(crdDir)) kubectl('apply', '--server-side', '--force-conflicts', '--field-manager=boxoffice-start', '-f', crdDir);
+  if (existsSync(crdDir))
+    kubectl('apply', '--server-side', '--force-conflicts', '--field-manager=boxoffice-start', '-f', crdDir);
 
   const entrypoints: [string, string][] = [
     ['purchase-api', join(repoRoot, 'services', 'purchase-api', 'src', 'main.ts')],
