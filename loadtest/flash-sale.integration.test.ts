@@ -13,7 +13,9 @@ describe('the k6 flash sale (real purchase path: purchase-api, Kafka, allocators
       shards: 4,
       allocators: 2,
     });
-    console.log(`flash sale (k6):\n${result.k6Summary}\nlogs: ${result.logDir}`);
+    console.log(
+      `flash sale (k6):\n${result.k6Summary}\nanswers: ${JSON.stringify(result.answers)}; logs: ${result.logDir}`,
+    );
     expect(result.violations).toEqual([]);
     expect(result.counters).toEqual({
       ticketType: 'standard',
@@ -22,6 +24,10 @@ describe('the k6 flash sale (real purchase path: purchase-api, Kafka, allocators
       sold: 0,
       remaining: 0,
     });
+    // Every request got an answer the buyer can act on: a hold (at once or after polling) or sold out.
+    const { held, pendingHeld, pendingRejected, soldOut } = result.answers;
+    expect(held + pendingHeld + pendingRejected + soldOut).toBe(10_000);
+    expect(held + pendingHeld).toBe(2_000);
     expect(result.k6ExitCode).toBe(0);
   }, 300_000);
 });

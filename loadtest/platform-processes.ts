@@ -17,9 +17,11 @@ export function startService(
   port: number,
   env: NodeJS.ProcessEnv,
   logDir: string,
+  nodeArgs: string[] = [],
 ): PlatformProcess {
   const log = createWriteStream(join(logDir, `${name}.log`));
-  const child = spawn(process.execPath, [join(repoRoot, 'services', service, 'src', 'main.ts')], {
+  const main = join(repoRoot, 'services', service, 'src', 'main.ts');
+  const child = spawn(process.execPath, [...nodeArgs, main], {
     env: {
       ...process.env,
       ...env,
@@ -49,13 +51,18 @@ export async function waitReady(process: PlatformProcess, timeoutMs = 60_000): P
   throw new Error(`${process.name} was not ready within ${timeoutMs / 1000}s`);
 }
 
-export async function stopAll(processes: PlatformProcess[]): Promise<void> {
+/** SIGTERM to each process (by its PID); SIGKILL to any still alive after `graceMs`. */
+export async function stopAll(processes: PlatformProcess[], graceMs = 15_000): Promise<void> {
   await Promise.all(
     processes.map(
       ({ child }) =>
         new Promise<void>((resolve) => {
           if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once('exit', () => resolve());
+          const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
+          child.once('exit', () => {
+            clearTimeout(kill);
+            resolve();
+          });
           child.kill('SIGTERM');
         }),
     ),
