@@ -1,12 +1,14 @@
 // k6 load for `npm run bench`: either a closed loop of VUS virtual users for DURATION (peak), or a
-// constant arrival RATE per second (latency at a fixed load). Each request holds one ticket.
+// constant arrival RATE per second (latency at a fixed load). Each request asks to hold one ticket.
 import http from 'k6/http';
 import { Counter } from 'k6/metrics';
 import { uuidv4 } from './uuid.js';
 
 const tokens = JSON.parse(open(__ENV.TOKENS));
-const holds = new Counter('holds');
-const soldOut = new Counter('sold_out');
+const holds = new Counter('holds'); // 201
+const pending = new Counter('pending'); // 202
+const soldOut = new Counter('sold_out'); // 409
+const unexpected = new Counter('unexpected_status');
 http.setResponseCallback(http.expectedStatuses(201, 202, 409));
 
 export const options = __ENV.RATE
@@ -17,8 +19,8 @@ export const options = __ENV.RATE
           rate: Number(__ENV.RATE),
           timeUnit: '1s',
           duration: __ENV.DURATION,
-          preAllocatedVUs: 200,
-          maxVUs: 400,
+          preAllocatedVUs: 100,
+          maxVUs: 1000,
         },
       },
     }
@@ -38,6 +40,8 @@ export default function () {
       'idempotency-key': uuidv4(),
     },
   });
-  if (res.status === 201 || res.status === 202) holds.add(1);
+  if (res.status === 201) holds.add(1);
+  else if (res.status === 202) pending.add(1);
   else if (res.status === 409) soldOut.add(1);
+  else unexpected.add(1);
 }

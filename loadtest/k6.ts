@@ -11,6 +11,8 @@ export interface K6Run {
   /** stdout + stderr (the end-of-test summary and any threshold failures). */
   output: string;
   metrics: K6Metrics;
+  /** CPU seconds k6 itself used (sampled from /proc while it ran: it competes for the same cores). */
+  cpuSeconds: number;
 }
 
 /** Runs `loadtest/<script>` with `-e` variables; never throws for a failed threshold (exit code 99). */
@@ -31,6 +33,16 @@ export function runK6(
   ];
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let ticks = 0;
+    const sample = setInterval(() => {
+      try {
+        const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        ticks = Number(fields[11]) + Number(fields[12]);
+      } catch {
+        // exited
+      }
+    }, 200);
     let output = '';
     const collect = (chunk: Buffer): void => {
       output += chunk.toString();
@@ -40,10 +52,11 @@ export function runK6(
     child.stderr.on('data', collect);
     child.on('error', reject);
     child.on('exit', (code) => {
+      clearInterval(sample);
       const metrics = existsSync(summaryFile)
         ? (JSON.parse(readFileSync(summaryFile, 'utf8')) as { metrics: K6Metrics }).metrics
         : {};
-      resolve({ code: code ?? 1, output, metrics });
+      resolve({ code: code ?? 1, output, metrics, cpuSeconds: ticks / 100 });
     });
   });
 }

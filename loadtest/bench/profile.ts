@@ -1,0 +1,59 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+interface CpuProfile {
+  nodes: {
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number };
+    hitCount?: number;
+  }[];
+  startTime: number;
+  endTime: number;
+}
+
+/** Where a sampled function lives: a package, a boxoffice workspace, or Node's internals. */
+function origin(url: string): string {
+  if (!url) return '(native: syscalls, buffers, crypto)';
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (pkg) return pkg[1]!;
+  const own = /\/(services\/[^/]+|loadtest|scripts)\//.exec(url);
+  if (own) return own[1]!;
+  if (url.startsWith('node:')) return 'node internals';
+  return url;
+}
+
+/**
+ * Self time of each `.cpuprofile` in `dir` (written by `node --cpu-prof`), by origin and by
+ * function: a Markdown summary of where a process spends its CPU, idle time left out.
+ */
+export function summariseProfiles(dir: string, names: Map<number, string>, top = 12): string {
+  const sections: string[] = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
+    const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
+    const byOrigin = new Map<string, number>();
+    const byFunction = new Map<string, number>();
+    let busy = 0;
+    for (const node of profile.nodes) {
+      const hits = node.hitCount ?? 0;
+      const { functionName, url, lineNumber } = node.callFrame;
+      if (!hits || functionName === '(idle)' || functionName === '(program)') continue;
+      busy += hits;
+      const where = functionName === '(garbage collector)' ? 'GC' : origin(url);
+      byOrigin.set(where, (byOrigin.get(where) ?? 0) + hits);
+      const name = `${functionName || '(anonymous)'} ${url.split('/').slice(-2).join('/')}:${lineNumber + 1}`;
+      byFunction.set(name, (byFunction.get(name) ?? 0) + hits);
+    }
+    const share = (n: number): string => `${((n / busy) * 100).toFixed(1)} %`;
+    const rows = (m: Map<string, number>): string =>
+      [...m]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, top)
+        .map(([k, v]) => `| ${k} | ${share(v)} |`)
+        .join('\n');
+    const pid = Number(/\.(\d+)\.\d+\.\d+\.cpuprofile$/.exec(file)?.[1]);
+    sections.push(
+      `### ${names.get(pid) ?? file}\n\nBusy samples: ${busy}.\n\n| origin | share of busy CPU |\n| --- | ---: |\n${rows(byOrigin)}\n\n| function (self time) | share |\n| --- | ---: |\n${rows(byFunction)}\n`,
+    );
+  }
+  return sections.join('\n');
+}
