@@ -21,18 +21,18 @@ const topics = sharedTopics(config.BOXOFFICE_PREFIX);
 await ensureTopic(admin, topics.orderEvents, 3);
 await ensureTopic(admin, topics.deadLetter, 1);
 await admin.disconnect();
-// Not idempotent and not limited to one request in flight: commands of different orders need no
-// mutual order, and a duplicate is harmless (the allocator de-duplicates by order id). One
-// in-flight request would serialise every buyer behind one broker round trip.
+// Not idempotent: commands of different orders need no mutual order, and a duplicate is harmless
+// (the allocator de-duplicates by order id). The orders service coalesces its commands into few
+// requests, with more than one in flight so a slow request does not stall every buyer.
 const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
 await producer.connect();
 
-const { http, replies } = await createPurchaseApi({ config, pool, redis, producer, logger });
+const { http, stop } = await createPurchaseApi({ config, pool, redis, producer, logger });
 const server = await http.listen({ port: config.PURCHASE_API_PORT, host: '0.0.0.0' });
 logger.info({ url: server.url }, 'purchase-api listening');
 onShutdownSignal(async () => {
   await server.close({ drainDelayMs: 0, timeoutMs: 10_000 });
-  replies.stop();
+  stop();
   await producer.disconnect();
   redis.disconnect();
   await pool.end();

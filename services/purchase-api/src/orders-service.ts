@@ -10,6 +10,7 @@ import {
   type SaleState,
 } from '@boxoffice/inventory';
 import { availabilityCache } from '@boxoffice/platform/availability-cache';
+import { CoalescingProducer } from '@boxoffice/platform/coalescing-producer';
 import type { OrderReply } from '@boxoffice/platform/replies';
 import {
   eventKeyString,
@@ -23,6 +24,7 @@ import {
 import type { Redis } from 'ioredis';
 import type { Producer } from 'kafkajs';
 import type pg from 'pg';
+import { AvailabilityView } from './availability-view.ts';
 import type { ReplyWaiter } from './reply-waiter.ts';
 
 export interface OrdersServiceDeps {
@@ -64,15 +66,19 @@ export interface PlaceOrder {
 }
 
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+/** How long this instance trusts its availability figures without a reload (messages update them). */
+const AVAILABILITY_MAX_AGE_MS = 1_000;
 
 /**
- * The purchase path of purchase-api, free of HTTP: idempotency, sale checks, the sold-out fast
- * path, routing to a shard with stock, producing the command and waiting a bounded time for the
- * allocator's answer. Nothing here decides a hold: the allocator does, against PostgreSQL.
+ * The purchase path of purchase-api, free of HTTP: sale checks, the sold-out fast path (no claim,
+ * no command), idempotency, routing to a shard with stock, producing the command and waiting a
+ * bounded time for the allocator's answer. Nothing here decides a hold: the allocator does, against PostgreSQL.
  */
 export function ordersService(deps: OrdersServiceDeps) {
   const availability = availabilityCache(deps.redis, deps.prefix);
   const random = deps.random ?? Math.random;
+  // Every command is acknowledged by all in-sync replicas before the buyer hears "accepted".
+  const commands = new CoalescingProducer(deps.producer, { acks: -1, maxInFlight: 2, maxBatch: 500 });
 
   /**
    * Cached availability, rebuilt from PostgreSQL when missing, incomplete (an expired entry that
@@ -87,6 +93,46 @@ export function ordersService(deps: OrdersServiceDeps) {
     const fresh = await shardAvailability(deps.pool, event);
     await availability.write(key, fresh).catch(() => undefined);
     return fresh;
+  };
+  const stock = new AvailabilityView(deps.redis, {
+    channel: availability.channel,
+    load: currentAvailability,
+    maxAgeMs: AVAILABILITY_MAX_AGE_MS,
+  });
+
+  /**
+   * The order an earlier request with the same idempotency key created, if any: from the key Redis
+   * remembers, or from PostgreSQL when Redis cannot say.
+   */
+  const earlierOrder = async (
+    request: PlaceOrder,
+    idemKey: string,
+    fingerprint: string,
+  ): Promise<PlaceOrderResult | undefined> => {
+    const remembered = await deps.redis
+      .get(idemKey)
+      .then((value) =>
+        value === null ? null : (JSON.parse(value) as { orderId?: string; fingerprint?: string }),
+      )
+      .catch(() => undefined);
+    if (remembered === null) return undefined;
+    if (remembered) {
+      if (remembered.fingerprint && remembered.fingerprint !== fingerprint)
+        return { kind: 'idempotency_conflict' };
+      if (!remembered.orderId) return undefined;
+      const order = await findOrder(deps.pool, remembered.orderId);
+      return order ? existingOrderResult(order) : { kind: 'pending', orderId: remembered.orderId };
+    }
+    const order = await findOrderByIdempotencyKey(
+      deps.pool,
+      request.event,
+      request.buyerId,
+      request.idempotencyKey,
+    );
+    if (!order) return undefined;
+    if (order.ticketType !== request.ticketType || order.quantity !== request.quantity)
+      return { kind: 'idempotency_conflict' };
+    return existingOrderResult(order);
   };
 
   const existingOrderResult = (order: StoredOrder): PlaceOrderResult => {
@@ -111,6 +157,11 @@ export function ordersService(deps: OrdersServiceDeps) {
   };
 
   return {
+    /** Closes the availability subscription. */
+    stop(): void {
+      stock.stop();
+    },
+
     async place(request: PlaceOrder): Promise<PlaceOrderResult> {
       const event = await deps.catalog(request.event);
       if (!event || event.closed) return { kind: 'event_not_found' };
@@ -126,48 +177,30 @@ export function ordersService(deps: OrdersServiceDeps) {
         .digest('hex')
         .slice(0, 16);
       const idemKey = `${deps.prefix}idem:${eventKeyString(request.event)}:${request.buyerId}:${request.idempotencyKey}`;
+
+      const state = saleState(event, new Date());
+      const shard =
+        state === 'open'
+          ? pickShard((await stock.current(event)).get(request.ticketType) ?? [], request.quantity, random)
+          : undefined;
+      if (shard === undefined) {
+        // Nothing can be accepted now, so nothing is claimed (the cheap answer of a sold-out sale);
+        // a key already used still answers with its order.
+        const earlier = await earlierOrder(request, idemKey, fingerprint);
+        if (earlier) return earlier;
+        return state === 'open' ? { kind: 'sold_out' } : { kind: 'not_on_sale', state };
+      }
+
       let orderId = newOrderId();
       const claimed = await deps.redis
         .set(idemKey, JSON.stringify({ orderId, fingerprint }), 'EX', IDEMPOTENCY_TTL_SECONDS, 'NX')
         .then((ok) => ok === 'OK')
-        .catch(() => undefined);
-      if (claimed === false) {
-        const previous = JSON.parse((await deps.redis.get(idemKey)) ?? '{}') as {
-          orderId?: string;
-          fingerprint?: string;
-        };
-        if (previous.fingerprint && previous.fingerprint !== fingerprint)
-          return { kind: 'idempotency_conflict' };
-        if (previous.orderId) {
-          const order = await findOrder(deps.pool, previous.orderId);
-          return order ? existingOrderResult(order) : { kind: 'pending', orderId: previous.orderId };
-        }
-      } else if (claimed === undefined) {
-        const order = await findOrderByIdempotencyKey(
-          deps.pool,
-          request.event,
-          request.buyerId,
-          request.idempotencyKey,
-        );
-        if (order) {
-          if (order.ticketType !== request.ticketType || order.quantity !== request.quantity)
-            return { kind: 'idempotency_conflict' };
-          return existingOrderResult(order);
-        }
+        .catch(() => false);
+      if (!claimed) {
+        const earlier = await earlierOrder(request, idemKey, fingerprint);
+        if (earlier) return earlier;
       }
       const forget = (): Promise<unknown> => deps.redis.del(idemKey).catch(() => undefined);
-
-      const state = saleState(event, new Date());
-      if (state !== 'open') {
-        await forget();
-        return { kind: 'not_on_sale', state };
-      }
-      const shards = (await currentAvailability(event)).get(request.ticketType) ?? [];
-      const shard = pickShard(shards, request.quantity, random);
-      if (shard === undefined) {
-        await forget(); // nothing was accepted: a retry is judged afresh
-        return { kind: 'sold_out' };
-      }
 
       const command: PurchaseRequested = {
         v: 1,
@@ -182,10 +215,11 @@ export function ordersService(deps: OrdersServiceDeps) {
       };
       const reply = deps.replies.expect(orderId);
       try {
-        await deps.producer.send({
+        await commands.send({
           topic: eventTopic(request.event),
-          acks: -1,
-          messages: [{ key: orderId, value: JSON.stringify(command), partition: shard }],
+          partition: shard,
+          key: orderId,
+          value: JSON.stringify(command),
         });
       } catch {
         reply.cancel();
@@ -218,10 +252,11 @@ export function ordersService(deps: OrdersServiceDeps) {
       };
       const reply = deps.replies.expect(orderId);
       try {
-        await deps.producer.send({
+        await commands.send({
           topic: eventTopic(order.event),
-          acks: -1,
-          messages: [{ key: orderId, value: JSON.stringify(command), partition: order.shard }],
+          partition: order.shard,
+          key: orderId,
+          value: JSON.stringify(command),
         });
       } catch {
         reply.cancel();
@@ -260,10 +295,11 @@ export function ordersService(deps: OrdersServiceDeps) {
               reason: callback.reason ?? 'payment failed',
             };
       try {
-        await deps.producer.send({
+        await commands.send({
           topic: eventTopic(order.event),
-          acks: -1,
-          messages: [{ key: order.id, value: JSON.stringify(command), partition: order.shard }],
+          partition: order.shard,
+          key: order.id,
+          value: JSON.stringify(command),
         });
         return 'accepted';
       } catch {

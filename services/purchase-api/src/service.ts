@@ -21,7 +21,7 @@ export async function createPurchaseApi(deps: {
   redis: Redis;
   producer: Producer;
   logger: Logger;
-}): Promise<{ http: HttpApp; replies: ReplyWaiter }> {
+}): Promise<{ http: HttpApp; stop: () => void }> {
   const { config } = deps;
   const prefix = redisKeyPrefix(config.BOXOFFICE_PREFIX);
   const replies = new ReplyWaiter(deps.redis, prefix);
@@ -63,5 +63,11 @@ export async function createPurchaseApi(deps: {
       { name: 'redis', check: async () => (await deps.redis.ping()) === 'PONG' },
     ],
   });
-  return { http, replies };
+  return {
+    http,
+    stop: () => {
+      replies.stop();
+      orders.stop();
+    },
+  };
 }

@@ -31,6 +31,7 @@ describe('purchase-api and query-api over HTTP (real Kafka, PostgreSQL, Redis)',
   });
   let purchase: RunningHttpServer;
   let query: RunningHttpServer;
+  let api: Awaited<ReturnType<typeof createPurchaseApi>>;
   const orderUrl = () => `${purchase.url}/v1/events/${event.namespace}/${event.name}/orders`;
   const order = async (buyer: string, body: unknown, headers: Record<string, string> = {}) =>
     fetch(orderUrl(), {
@@ -56,7 +57,7 @@ describe('purchase-api and query-api over HTTP (real Kafka, PostgreSQL, Redis)',
       BOXOFFICE_PREFIX: path.prefix,
       JWT_SECRET: secret,
     };
-    const api = await createPurchaseApi({
+    api = await createPurchaseApi({
       config: purchaseApiConfig.parse({
         ...env,
         WEBHOOK_SECRET: webhookSecret,
@@ -79,6 +80,7 @@ describe('purchase-api and query-api over HTTP (real Kafka, PostgreSQL, Redis)',
   afterAll(async () => {
     await purchase.close({ drainDelayMs: 0, timeoutMs: 2_000 });
     await query.close({ drainDelayMs: 0, timeoutMs: 2_000 });
+    api.stop();
     await path.stop();
   });
 
@@ -238,9 +240,34 @@ describe('purchase-api and query-api over HTTP (real Kafka, PostgreSQL, Redis)',
       ),
     ).toBe(201);
     expect((await order('carol', { ticketType: 'standard', quantity: 2 }, headers)).status).toBe(422);
-    const soldOut = await order('dave', { ticketType: 'standard', quantity: 1 });
+    const soldOut = await order(
+      'dave',
+      { ticketType: 'standard', quantity: 1 },
+      { 'idempotency-key': 'dave-1' },
+    );
     expect(soldOut.status).toBe(409);
     expect(((await soldOut.json()) as { type: string }).type).toBe('https://boxoffice.dev/problems/sold-out');
+
+    // Sold out, a retry of an accepted order still gets that order, and its key still guards its body.
+    const lateRetry = await order('carol', { ticketType: 'standard', quantity: 1 }, headers);
+    expect(lateRetry.status).toBe(201);
+    expect(((await lateRetry.json()) as { id: string }).id).toBe(first.id);
+    expect((await order('carol', { ticketType: 'standard', quantity: 2 }, headers)).status).toBe(422);
+
+    // The sold-out answer claimed nothing: once carol's seat returns, dave's same key buys it.
+    const release = await fetch(`${purchase.url}/v1/orders/${first.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${await token('carol')}` },
+    });
+    expect(release.status).toBe(200);
+    await eventually(async () => {
+      const again = await order(
+        'dave',
+        { ticketType: 'standard', quantity: 1 },
+        { 'idempotency-key': 'dave-1' },
+      );
+      expect(again.status).toBe(201);
+    });
     expect(await invariantViolations(path.pool)).toEqual([]);
   });
 

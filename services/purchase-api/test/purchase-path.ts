@@ -87,6 +87,7 @@ export class PurchasePath {
   async stop(): Promise<void> {
     await Promise.all(this.allocators.map((a) => a.stop()));
     this.replies.stop();
+    this.orders.stop();
     await this.producer.disconnect();
     this.redis.disconnect();
     await this.pool.end();

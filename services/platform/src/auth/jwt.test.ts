@@ -104,6 +104,33 @@ describe('bearer JWT authentication', () => {
     await expectInvalid(hs, eternal, /claim/);
   });
 
+  it('keeps a verified token only until it expires, and never serves a tampered copy of it', async () => {
+    const strict = createJwtVerifier({
+      algorithm: 'HS256',
+      secret,
+      issuer,
+      audience,
+      clockToleranceSeconds: 0,
+    });
+    const expiresAt = Math.floor(Date.now() / 1000) + 2; // valid for one to two seconds
+    const shortLived = await token().setExpirationTime(expiresAt).sign(key);
+    expect((await strict.verify(shortLived)).buyerId).toBe('buyer-1');
+    expect((await strict.verify(shortLived)).buyerId).toBe('buyer-1'); // remembered
+    const [header, payload, signature] = shortLived.split('.');
+    const otherSubject = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), sub: 'mallory' }),
+    ).toString('base64url');
+    await expect(strict.verify(`${header}.${otherSubject}.${signature}`)).rejects.toMatchObject({
+      status: 401,
+    });
+    await expect(strict.verify(`${header}.${payload}.${signature!.slice(0, -2)}AA`)).rejects.toMatchObject({
+      status: 401,
+    });
+    await new Promise((resolve) => setTimeout(resolve, expiresAt * 1000 - Date.now() + 50));
+    await expect(strict.verify(shortLived)).rejects.toMatchObject({ status: 401 });
+    await expectInvalid(strict, shortLived, /expired/);
+  });
+
   it('refuses a token without a subject', async () => {
     const anonymous = await new SignJWT({})
       .setProtectedHeader({ alg: 'HS256' })

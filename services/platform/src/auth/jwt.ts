@@ -12,6 +12,7 @@ import {
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { AppError } from '../errors/app-error.ts';
 import { PlatformErrors } from '../errors/platform-errors.ts';
@@ -101,6 +102,14 @@ function identityOf(payload: JWTPayload): BuyerIdentity {
   };
 }
 
+/**
+ * Verified tokens kept by their exact text until they expire: a buyer sends the same token with
+ * every request of a sale, and checking its signature again (an HMAC or RSA operation) is most of
+ * what an answer costs when the answer is "sold out". A different signature is a different key, so
+ * nothing unverified is ever served; an entry lives no longer than the token's own `exp`.
+ */
+const VERIFIED_TOKENS = 50_000;
+
 export function createJwtVerifier(rawConfig: JwtConfig): JwtVerifier {
   const config = jwtConfigSchema.parse(rawConfig);
   const key: Uint8Array | JWTVerifyGetKey =
@@ -115,14 +124,20 @@ export function createJwtVerifier(rawConfig: JwtConfig): JwtVerifier {
     // A token without an expiry would be valid forever once leaked.
     requiredClaims: ['sub', 'exp'],
   };
+  const verified = new LRUCache<string, BuyerIdentity>({ max: VERIFIED_TOKENS });
   return {
     async verify(token) {
+      const known = verified.get(token);
+      if (known && known.expiresAt.getTime() > Date.now()) return known;
       try {
         const { payload } =
           key instanceof Uint8Array
             ? await jwtVerify(token, key, options)
             : await jwtVerify(token, key, options);
-        return identityOf(payload);
+        const identity = identityOf(payload);
+        const ttl = identity.expiresAt.getTime() - Date.now();
+        if (ttl > 0) verified.set(token, identity, { ttl });
+        return identity;
       } catch (error) {
         throw toAuthError(error);
       }
