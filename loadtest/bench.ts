@@ -39,6 +39,9 @@ const VU_LEVELS = (process.env.BENCH_VUS ?? '64,256').split(',').map(Number);
 const RATES = (process.env.BENCH_RATES ?? '200,500').split(',').map(Number);
 const SHARDS = Number(process.env.BENCH_SHARDS ?? 4);
 const PROFILE = process.env.BENCH_PROFILE === '1';
+/** While tuning, BENCH_ONLY=boxoffice,soldout runs those variants and prints them (no report written). */
+const ONLY = process.env.BENCH_ONLY?.split(',');
+const wanted = (key: Measurement['key']): boolean => !ONLY || ONLY.includes(key);
 
 const deps = await startLoadDeps();
 const { settings } = deps;
@@ -256,44 +259,54 @@ async function allocatorBatches(url: string): Promise<Record<string, number>> {
 }
 
 const results: Measurement[] = [];
-results.push(
-  await measure('bare', '(a) bare node:http ceiling', async () => {
-    const port = await freePort();
-    const p = spawnScript('bare', 'bench/bare-server.ts', { PORT: String(port) }, port);
-    return { url: `${p.url}/v1/events/bench/bare/orders`, processes: [p], confirmed: async () => undefined };
-  }),
-);
-results.push(
-  await measure('naive', '(b) naive: Express + pg, one row per ticket type', async () => {
-    const port = await freePort();
-    const p = spawnScript(
-      'naive-api',
-      'bench/naive-server.ts',
-      {
-        DATABASE_URL: databaseUrl,
-        JWT_SECRET: loadTestSecret,
-        PORT: String(port),
-        EVENT: 'bench/naive',
-        CAPACITY: '100000000',
-      },
-      port,
-    );
-    return {
-      url: `${p.url}/v1/events/bench/naive/orders`,
-      processes: [p],
-      confirmed: () => countRows(`SELECT count(*) AS n FROM naive_orders`).catch(() => 0), // the table appears at start
-    };
-  }),
-);
-results.push(
-  await measure('boxoffice', '(c) boxoffice: purchase-api → Kafka → allocator → PostgreSQL → reply', () =>
-    boxoffice('full', 100_000_000),
-  ),
-);
-const holdHalfPeak = results.at(-1)!.fixed.find((f) => !RATES.includes(f.rate))?.rate;
-results.push(
-  await measure('soldout', '(d) boxoffice: sold-out answer', () => boxoffice('soldout', 0), holdHalfPeak),
-);
+if (wanted('bare'))
+  results.push(
+    await measure('bare', '(a) bare node:http ceiling', async () => {
+      const port = await freePort();
+      const p = spawnScript('bare', 'bench/bare-server.ts', { PORT: String(port) }, port);
+      return {
+        url: `${p.url}/v1/events/bench/bare/orders`,
+        processes: [p],
+        confirmed: async () => undefined,
+      };
+    }),
+  );
+if (wanted('naive'))
+  results.push(
+    await measure('naive', '(b) naive: Express + pg, one row per ticket type', async () => {
+      const port = await freePort();
+      const p = spawnScript(
+        'naive-api',
+        'bench/naive-server.ts',
+        {
+          DATABASE_URL: databaseUrl,
+          JWT_SECRET: loadTestSecret,
+          PORT: String(port),
+          EVENT: 'bench/naive',
+          CAPACITY: '100000000',
+        },
+        port,
+      );
+      return {
+        url: `${p.url}/v1/events/bench/naive/orders`,
+        processes: [p],
+        confirmed: () => countRows(`SELECT count(*) AS n FROM naive_orders`).catch(() => 0), // the table appears at start
+      };
+    }),
+  );
+if (wanted('boxoffice'))
+  results.push(
+    await measure('boxoffice', '(c) boxoffice: purchase-api → Kafka → allocator → PostgreSQL → reply', () =>
+      boxoffice('full', 100_000_000),
+    ),
+  );
+const holdHalfPeak = results
+  .find((m) => m.key === 'boxoffice')
+  ?.fixed.find((f) => !RATES.includes(f.rate))?.rate;
+if (wanted('soldout'))
+  results.push(
+    await measure('soldout', '(d) boxoffice: sold-out answer', () => boxoffice('soldout', 0), holdHalfPeak),
+  );
 
 let profileSummary = '';
 if (PROFILE) {
@@ -315,6 +328,11 @@ if (PROFILE) {
 
 const violations = await invariantViolations(pool);
 await pool.end();
+if (ONLY) {
+  console.log(JSON.stringify({ results, invariantViolations: violations }, null, 2));
+  await deps.stop();
+  process.exit(violations.length === 0 ? 0 : 1);
+}
 
 const [bare, naive, full, soldOut] = results as [Measurement, Measurement, Measurement, Measurement];
 const appGroups = (m: Measurement): string[] =>
