@@ -9,6 +9,9 @@ export function createRedis(url: string, options: { name: string }): Redis {
     connectionName: options.name,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: true,
+    // Commands issued in the same tick (rate limits and idempotency keys of concurrent requests)
+    // go out in one write: under load, far fewer syscalls for the API and for Redis.
+    enableAutoPipelining: true,
     retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
   });
   redis.on('error', () => undefined); // reconnects on its own; readiness reports the state

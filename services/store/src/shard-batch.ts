@@ -34,8 +34,6 @@ interface EventRow {
   id: string;
   per_buyer_limit: number;
   hold_ttl_seconds: number;
-  /** price_minor is a bigint; JSON carries it as a number (minor units fit easily). */
-  prices: { name: string; priceMinor: number | string; currency: string }[];
 }
 
 /**
@@ -54,59 +52,50 @@ export async function applyShardBatch(
 ): Promise<ShardBatchResult> {
   return inTransaction(pool, async (client) => {
     const eventRow = (
-      await client.query<EventRow>({
-        name: 'shard-batch-event',
-        text: `SELECT e.id, e.per_buyer_limit, e.hold_ttl_seconds,
-                 coalesce(json_agg(json_build_object('name', t.name, 'priceMinor', t.price_minor, 'currency', t.currency))
-                   FILTER (WHERE t.name IS NOT NULL), '[]') AS prices
-               FROM events e LEFT JOIN ticket_types t ON t.event_id = e.id
-               WHERE e.namespace = $1 AND e.name = $2 GROUP BY e.id`,
-        values: [event.namespace, event.name],
-      })
+      await client.query<EventRow>(
+        'SELECT id, per_buyer_limit, hold_ttl_seconds FROM events WHERE namespace = $1 AND name = $2',
+        [event.namespace, event.name],
+      )
     ).rows[0];
     if (!eventRow) throw new UnknownEventError(`event ${event.namespace}/${event.name} is not provisioned`);
     const eventId = eventRow.id;
 
     const counters = new Map<string, Counter>();
-    const shardRows = await client.query<{ ticket_type: string } & Counter>({
-      name: 'shard-batch-lock-shard',
-      text: 'SELECT ticket_type, capacity, held, sold FROM inventory_shards WHERE event_id = $1 AND shard = $2 ORDER BY ticket_type FOR UPDATE',
-      values: [eventId, shard],
-    });
+    const shardRows = await client.query<{ ticket_type: string } & Counter>(
+      'SELECT ticket_type, capacity, held, sold FROM inventory_shards WHERE event_id = $1 AND shard = $2 ORDER BY ticket_type FOR UPDATE',
+      [eventId, shard],
+    );
     for (const row of shardRows.rows)
       counters.set(row.ticket_type, { capacity: row.capacity, held: row.held, sold: row.sold });
 
     const purchases = commands.filter((c) => c.kind === 'purchase.requested');
-    const orderRows = await client.query<OrderRow>({
-      name: 'shard-batch-orders',
-      text: `SELECT * FROM orders WHERE id = ANY($1::uuid[])
+    const orderRows = await client.query<OrderRow>(
+      `SELECT * FROM orders WHERE id = ANY($1::uuid[])
        UNION
        SELECT o.* FROM orders o JOIN unnest($3::text[], $4::text[]) AS k(buyer_id, idempotency_key)
          ON o.buyer_id = k.buyer_id AND o.idempotency_key = k.idempotency_key
        WHERE o.event_id = $2`,
-      values: [
+      [
         commands.map((c) => c.orderId),
         eventId,
         purchases.map((p) => p.buyerId),
         purchases.map((p) => p.idempotencyKey),
       ],
-    });
+    );
     const orders = new Map(orderRows.rows.map((row) => [row.id, orderFromRow(row)]));
 
     const buyers = [
       ...new Set([...purchases.map((p) => p.buyerId), ...[...orders.values()].map((o) => o.buyerId)]),
     ].sort();
-    await client.query({
-      name: 'shard-batch-add-buyers',
-      text: 'INSERT INTO buyer_quantities (event_id, buyer_id, quantity) SELECT $1, unnest($2::text[]), 0 ON CONFLICT DO NOTHING',
-      values: [eventId, buyers],
-    });
+    await client.query(
+      'INSERT INTO buyer_quantities (event_id, buyer_id, quantity) SELECT $1, unnest($2::text[]), 0 ON CONFLICT DO NOTHING',
+      [eventId, buyers],
+    );
     // Sorted, so allocators of different shards lock a shared buyer's row in the same order.
-    const buyerRows = await client.query<{ buyer_id: string; quantity: number }>({
-      name: 'shard-batch-lock-buyers',
-      text: 'SELECT buyer_id, quantity FROM buyer_quantities WHERE event_id = $1 AND buyer_id = ANY($2::text[]) ORDER BY buyer_id FOR UPDATE',
-      values: [eventId, buyers],
-    });
+    const buyerRows = await client.query<{ buyer_id: string; quantity: number }>(
+      'SELECT buyer_id, quantity FROM buyer_quantities WHERE event_id = $1 AND buyer_id = ANY($2::text[]) ORDER BY buyer_id FOR UPDATE',
+      [eventId, buyers],
+    );
 
     const providerIds = commands.flatMap((c) =>
       c.kind === 'payment.confirmed' || c.kind === 'payment.failed' ? [c.providerEventId] : [],
@@ -115,12 +104,15 @@ export async function applyShardBatch(
       providerIds.length === 0
         ? []
         : (
-            await client.query<{ provider_event_id: string }>({
-              name: 'shard-batch-provider-events',
-              text: 'SELECT provider_event_id FROM provider_events WHERE provider_event_id = ANY($1::text[])',
-              values: [providerIds],
-            })
+            await client.query<{ provider_event_id: string }>(
+              'SELECT provider_event_id FROM provider_events WHERE provider_event_id = ANY($1::text[])',
+              [providerIds],
+            )
           ).rows;
+    const prices = await client.query<{ name: string; price_minor: string; currency: string }>(
+      'SELECT name, price_minor, currency FROM ticket_types WHERE event_id = $1',
+      [eventId],
+    );
 
     const state: ShardState = {
       counters,
@@ -135,7 +127,7 @@ export async function applyShardBatch(
       holdTtlSeconds: eventRow.hold_ttl_seconds,
       perBuyerLimit: eventRow.per_buyer_limit,
       prices: new Map(
-        eventRow.prices.map((p) => [p.name, { priceMinor: Number(p.priceMinor), currency: p.currency }]),
+        prices.rows.map((row) => [row.name, { priceMinor: Number(row.price_minor), currency: row.currency }]),
       ),
       newTicketCode,
     });
@@ -153,12 +145,25 @@ export async function applyShardBatch(
       ids.add(o.id);
       return true;
     });
-    await writeChanges(client, eventId, shard, {
-      orders: [...result.changedOrders, ...rejected],
-      tickets: result.tickets,
-      counters: changedCounters(counters, result.state.counters),
-      buyerQuantities: changedBuyerQuantities(state.buyerQuantities, result.state.buyerQuantities),
-    });
+    await writeOrders(client, eventId, [...result.changedOrders, ...rejected]);
+    if (result.tickets.length > 0) {
+      await client.query(
+        `INSERT INTO tickets (code, order_id, ticket_type, seq)
+         SELECT code, order_id, ticket_type, seq FROM json_to_recordset($1::json) AS t(code text, order_id uuid, ticket_type text, seq int)`,
+        [
+          JSON.stringify(
+            result.tickets.map((t) => ({
+              code: t.code,
+              order_id: t.orderId,
+              ticket_type: t.ticketType,
+              seq: t.seq,
+            })),
+          ),
+        ],
+      );
+    }
+    await writeCounters(client, eventId, shard, counters, result.state.counters);
+    await writeBuyerQuantities(client, eventId, state.buyerQuantities, result.state.buyerQuantities);
     // The first command carrying a provider event id is the one that was applied.
     const newPayments = new Map<string, { provider_event_id: string; order_id: string; kind: string }>();
     commands.forEach((c, i) => {
@@ -172,34 +177,19 @@ export async function applyShardBatch(
       });
     });
     if (newPayments.size > 0) {
-      await client.query({
-        name: 'shard-batch-add-provider-events',
-        text: `INSERT INTO provider_events (provider_event_id, order_id, kind)
+      await client.query(
+        `INSERT INTO provider_events (provider_event_id, order_id, kind)
          SELECT * FROM json_to_recordset($1::json) AS p(provider_event_id text, order_id uuid, kind text)`,
-        values: [JSON.stringify([...newPayments.values()])],
-      });
+        [JSON.stringify([...newPayments.values()])],
+      );
     }
     return { outcomes: result.outcomes, counters: result.state.counters, forwards, rejected };
   });
 }
 
-/**
- * Every write of a batch in one statement (one round trip): new and changed orders, issued tickets,
- * the shard's counters and buyers' quantities. The rows it updates are already locked by this
- * transaction; empty lists write nothing.
- */
-async function writeChanges(
-  client: pg.PoolClient,
-  eventId: string,
-  shard: number,
-  changes: {
-    orders: Order[];
-    tickets: { code: string; orderId: string; ticketType: string; seq: number }[];
-    counters: { ticket_type: string; held: number; sold: number }[];
-    buyerQuantities: { buyer_id: string; quantity: number }[];
-  },
-): Promise<void> {
-  const orders = changes.orders.map((o) => ({
+async function writeOrders(client: pg.PoolClient, eventId: string, changed: Order[]): Promise<void> {
+  if (changed.length === 0) return;
+  const rows = changed.map((o) => ({
     id: o.id,
     event_id: eventId,
     buyer_id: o.buyerId,
@@ -215,58 +205,50 @@ async function writeChanges(
     expires_at: o.expiresAt,
     updated_at: o.updatedAt,
   }));
-  const tickets = changes.tickets.map((t) => ({
-    code: t.code,
-    order_id: t.orderId,
-    ticket_type: t.ticketType,
-    seq: t.seq,
-  }));
-  await client.query({
-    name: 'shard-batch-write',
-    // Data-modifying CTEs all run; foreign keys are checked at the end of the statement, so a
-    // ticket may reference an order written by this very statement (free tickets).
-    text: `WITH written_orders AS (
-             INSERT INTO orders SELECT * FROM json_populate_recordset(NULL::orders, $3::json)
-             ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, updated_at = EXCLUDED.updated_at
-           ), written_counters AS (
-             UPDATE inventory_shards s SET held = v.held, sold = v.sold
-             FROM json_to_recordset($5::json) AS v(ticket_type text, held int, sold int)
-             WHERE s.event_id = $1 AND s.shard = $2 AND s.ticket_type = v.ticket_type
-           ), written_buyers AS (
-             UPDATE buyer_quantities b SET quantity = v.quantity
-             FROM json_to_recordset($6::json) AS v(buyer_id text, quantity int)
-             WHERE b.event_id = $1 AND b.buyer_id = v.buyer_id
-           )
-           INSERT INTO tickets (code, order_id, ticket_type, seq)
-           SELECT code, order_id, ticket_type, seq
-           FROM json_to_recordset($4::json) AS t(code text, order_id uuid, ticket_type text, seq int)`,
-    values: [
-      eventId,
-      shard,
-      JSON.stringify(orders),
-      JSON.stringify(tickets),
-      JSON.stringify(changes.counters),
-      JSON.stringify(changes.buyerQuantities),
-    ],
-  });
+  await client.query(
+    `INSERT INTO orders SELECT * FROM json_populate_recordset(NULL::orders, $1::json)
+     ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, updated_at = EXCLUDED.updated_at`,
+    [JSON.stringify(rows)],
+  );
 }
 
-function changedCounters(
+async function writeCounters(
+  client: pg.PoolClient,
+  eventId: string,
+  shard: number,
   before: Map<string, Counter>,
   after: Map<string, Counter>,
-): { ticket_type: string; held: number; sold: number }[] {
-  return [...after]
-    .filter(([type, c]) => before.get(type)?.held !== c.held || before.get(type)?.sold !== c.sold)
-    .map(([ticket_type, c]) => ({ ticket_type, held: c.held, sold: c.sold }));
+): Promise<void> {
+  const changed = [...after].filter(
+    ([type, c]) => before.get(type)?.held !== c.held || before.get(type)?.sold !== c.sold,
+  );
+  if (changed.length === 0) return;
+  await client.query(
+    `UPDATE inventory_shards s SET held = v.held, sold = v.sold
+     FROM json_to_recordset($3::json) AS v(ticket_type text, held int, sold int)
+     WHERE s.event_id = $1 AND s.shard = $2 AND s.ticket_type = v.ticket_type`,
+    [
+      eventId,
+      shard,
+      JSON.stringify(changed.map(([ticket_type, c]) => ({ ticket_type, held: c.held, sold: c.sold }))),
+    ],
+  );
 }
 
-function changedBuyerQuantities(
+async function writeBuyerQuantities(
+  client: pg.PoolClient,
+  eventId: string,
   before: Map<string, number>,
   after: Map<string, number>,
-): { buyer_id: string; quantity: number }[] {
-  return [...after]
-    .filter(([buyer, quantity]) => before.get(buyer) !== quantity)
-    .map(([buyer_id, quantity]) => ({ buyer_id, quantity }));
+): Promise<void> {
+  const changed = [...after].filter(([buyer, quantity]) => before.get(buyer) !== quantity);
+  if (changed.length === 0) return;
+  await client.query(
+    `UPDATE buyer_quantities b SET quantity = v.quantity
+     FROM json_to_recordset($2::json) AS v(buyer_id text, quantity int)
+     WHERE b.event_id = $1 AND b.buyer_id = v.buyer_id`,
+    [eventId, JSON.stringify(changed.map(([buyer_id, quantity]) => ({ buyer_id, quantity })))],
+  );
 }
 
 /**
@@ -291,11 +273,10 @@ async function routeRejections(
     const visited = [...new Set([...(command.visitedShards ?? []), shard])];
     if (outcome.reason === 'sold_out') {
       stock ??= (
-        await client.query<{ shard: number; ticket_type: string; remaining: number }>({
-          name: 'shard-batch-stock',
-          text: 'SELECT shard, ticket_type, capacity - held - sold AS remaining FROM inventory_shards WHERE event_id = $1',
-          values: [eventId],
-        })
+        await client.query<{ shard: number; ticket_type: string; remaining: number }>(
+          'SELECT shard, ticket_type, capacity - held - sold AS remaining FROM inventory_shards WHERE event_id = $1',
+          [eventId],
+        )
       ).rows;
       const target = stock
         .filter(
