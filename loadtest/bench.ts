@@ -310,19 +310,28 @@ if (wanted('soldout'))
 
 let profileSummary = '';
 if (PROFILE) {
-  const dir = join(logDir, 'profiles');
-  mkdirSync(dir, { recursive: true });
   const rate = holdHalfPeak ?? 500;
-  console.log(`bench: profiling boxoffice (c) at ${rate}/s for ${FIXED_SECONDS} s (not part of the table)`);
-  const started = await boxoffice('profiled', 100_000_000, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
-  try {
-    await allReady(started.processes);
-    await fixedRun(started, rate);
-  } finally {
-    await stopAll(started.processes);
+  const sections: string[] = [];
+  for (const [title, capacity] of [
+    ['a hold (c)', 100_000_000],
+    ['a sold-out answer (d)', 0],
+  ] as const) {
+    const dir = join(logDir, 'profiles', capacity === 0 ? 'soldout' : 'hold');
+    mkdirSync(dir, { recursive: true });
+    console.log(`bench: profiling ${title} at ${rate}/s for ${FIXED_SECONDS} s (not part of the table)`);
+    const started = await boxoffice(`profiled${capacity}`, capacity, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+    try {
+      await allReady(started.processes);
+      await fixedRun(started, rate);
+    } finally {
+      await stopAll(started.processes);
+    }
+    const names = new Map(started.processes.map((p) => [p.child.pid!, p.name]));
+    sections.push(
+      `## Where boxoffice's CPU goes: ${title} (--cpu-prof, ${rate} requests/s for ${FIXED_SECONDS} s, start-up included)\n\nProfiles: \`${dir}\`.\n\n${summariseProfiles(dir, names)}`,
+    );
   }
-  const names = new Map(started.processes.map((p) => [p.child.pid!, p.name]));
-  profileSummary = `## Where boxoffice's CPU goes (--cpu-prof, ${rate} holds/s for ${FIXED_SECONDS} s, start-up included)\n\nProfiles: \`${dir}\`.\n\n${summariseProfiles(dir, names)}`;
+  profileSummary = sections.join('\n\n');
   writeFileSync(join(logDir, 'profile-summary.md'), profileSummary);
 }
 

@@ -69,19 +69,21 @@ export async function applyShardBatch(
       counters.set(row.ticket_type, { capacity: row.capacity, held: row.held, sold: row.sold });
 
     const purchases = commands.filter((c) => c.kind === 'purchase.requested');
-    const orderRows = await client.query<OrderRow>(
-      `SELECT * FROM orders WHERE id = ANY($1::uuid[])
-       UNION
+    // UNION ALL: an order found both ways is de-duplicated by the Map below, not by sorting rows.
+    // Not a named (prepared) statement: its generic plan, made while the table was small, scans.
+    const orderRows = await client.query<OrderRow>({
+      text: `SELECT * FROM orders WHERE id = ANY($1::uuid[])
+       UNION ALL
        SELECT o.* FROM orders o JOIN unnest($3::text[], $4::text[]) AS k(buyer_id, idempotency_key)
          ON o.buyer_id = k.buyer_id AND o.idempotency_key = k.idempotency_key
        WHERE o.event_id = $2`,
-      [
+      values: [
         commands.map((c) => c.orderId),
         eventId,
         purchases.map((p) => p.buyerId),
         purchases.map((p) => p.idempotencyKey),
       ],
-    );
+    });
     const orders = new Map(orderRows.rows.map((row) => [row.id, orderFromRow(row)]));
 
     const buyers = [
@@ -243,11 +245,13 @@ async function writeBuyerQuantities(
 ): Promise<void> {
   const changed = [...after].filter(([buyer, quantity]) => before.get(buyer) !== quantity);
   if (changed.length === 0) return;
+  // One unique-index probe per buyer (the rows are already locked). An UPDATE … FROM a row set
+  // lets the planner hash-join every buyer of the event instead: O(buyers) per batch.
   await client.query(
-    `UPDATE buyer_quantities b SET quantity = v.quantity
-     FROM json_to_recordset($2::json) AS v(buyer_id text, quantity int)
-     WHERE b.event_id = $1 AND b.buyer_id = v.buyer_id`,
-    [eventId, JSON.stringify(changed.map(([buyer_id, quantity]) => ({ buyer_id, quantity })))],
+    `INSERT INTO buyer_quantities (event_id, buyer_id, quantity)
+     SELECT $1, v.buyer_id, v.quantity FROM unnest($2::text[], $3::int[]) AS v(buyer_id, quantity)
+     ON CONFLICT (event_id, buyer_id) DO UPDATE SET quantity = EXCLUDED.quantity`,
+    [eventId, changed.map(([buyer]) => buyer), changed.map(([, quantity]) => quantity)],
   );
 }
 
