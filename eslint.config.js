@@ -9,7 +9,13 @@ export default tseslint.config(
     // k6 scripts run in k6's JavaScript runtime, which provides these globals.
     files: ['loadtest/**/*.js'],
     languageOptions: {
-      globals: { __ENV: 'readonly', __VU: 'readonly', __ITER: 'readonly', open: 'readonly' },
+      globals: {
+        __ENV: 'readonly',
+        __VU: 'readonly',
+        __ITER: 'readonly',
+        open: 'readonly',
+        crypto: 'readonly',
+      },
     },
   },
   {

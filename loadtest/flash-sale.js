@@ -7,7 +7,6 @@
 import http from 'k6/http';
 import { check, fail, sleep } from 'k6';
 import { Counter, Trend } from 'k6/metrics';
-import { uuidv4 } from './uuid.js';
 
 const tokens = JSON.parse(open(__ENV.TOKENS));
 const [namespace, name] = __ENV.EVENT.split('/');
@@ -54,7 +53,7 @@ export default function () {
       headers: {
         'content-type': 'application/json',
         authorization: `Bearer ${token}`,
-        'idempotency-key': uuidv4(),
+        'idempotency-key': crypto.randomUUID(),
       },
       tags: { name: 'POST orders' },
     },

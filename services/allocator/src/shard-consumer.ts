@@ -138,8 +138,7 @@ async function publishReplies(
   forwardedIds: Set<string>,
   rejectedIds: Set<string>,
 ): Promise<void> {
-  const pipeline = deps.redis.pipeline();
-  let count = 0;
+  const byChannel = new Map<string, OrderReply[]>();
   commands.forEach((command, i) => {
     const outcome = outcomes[i]!;
     if (!('replyTo' in command) || !command.replyTo || forwardedIds.has(command.orderId)) return;
@@ -151,9 +150,13 @@ async function publishReplies(
       ...('order' in outcome ? { status: outcome.order.status, expiresAt: outcome.order.expiresAt } : {}),
       ...('order' in outcome && outcome.order.rejectReason ? { reason: outcome.order.rejectReason } : {}),
     };
-    pipeline.publish(command.replyTo, JSON.stringify(reply));
-    count++;
+    const replies = byChannel.get(command.replyTo) ?? [];
+    replies.push(reply);
+    byChannel.set(command.replyTo, replies);
   });
-  if (count > 0)
-    await pipeline.exec().catch((error: Error) => deps.logger.warn({ err: error }, 'replies not published'));
+  if (byChannel.size === 0) return;
+  // One message per waiting purchase-api instance, however many of its orders the batch answered.
+  const pipeline = deps.redis.pipeline();
+  for (const [channel, replies] of byChannel) pipeline.publish(channel, JSON.stringify(replies));
+  await pipeline.exec().catch((error: Error) => deps.logger.warn({ err: error }, 'replies not published'));
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { orderReply, replyChannel, type OrderReply } from '@boxoffice/platform/replies';
+import { parseReplies, replyChannel, type OrderReply } from '@boxoffice/platform/replies';
 import type { Redis } from 'ioredis';
 
 /**
@@ -16,9 +16,7 @@ export class ReplyWaiter {
     this.subscriber = redis.duplicate();
     this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', (_channel: string, message: string) => {
-      const parsed = orderReply.safeParse(JSON.parse(message));
-      if (!parsed.success) return;
-      this.waiting.get(parsed.data.orderId)?.(parsed.data);
+      for (const reply of parseReplies(message)) this.waiting.get(reply.orderId)?.(reply);
     });
   }
 
