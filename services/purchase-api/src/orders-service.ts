@@ -72,7 +72,8 @@ const AVAILABILITY_MAX_AGE_MS = 1_000;
 /**
  * The purchase path of purchase-api, free of HTTP: sale checks, the sold-out fast path (no claim,
  * no command), idempotency, routing to a shard with stock, producing the command and waiting a
- * bounded time for the allocator's answer. Nothing here decides a hold: the allocator does, against PostgreSQL.
+ * bounded time for the allocator's answer. Nothing here decides a hold: the allocator does,
+ * against PostgreSQL.
  */
 export function ordersService(deps: OrdersServiceDeps) {
   const availability = availabilityCache(deps.redis, deps.prefix);
