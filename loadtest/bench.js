@@ -1,8 +1,8 @@
 // k6 load for `npm run bench`: either a closed loop of VUS virtual users for DURATION (peak), or a
 // constant arrival RATE per second (latency at a fixed load). Each request asks to hold one ticket.
 import http from 'k6/http';
+import { nextToken, requestHold } from './hold.js';
 import { Counter } from 'k6/metrics';
-// Idempotency-Keys come from k6's global WebCrypto `crypto.randomUUID()`.
 
 const tokens = JSON.parse(open(__ENV.TOKENS));
 const holds = new Counter('holds'); // 201
@@ -33,17 +33,8 @@ options.summaryTrendStats = ['avg', 'p(50)', 'p(95)', 'p(99)', 'max'];
 // Only the status is read: k6 spends no CPU keeping bodies (it shares the cores with the servers).
 options.discardResponseBodies = true;
 
-const body = JSON.stringify({ ticketType: 'standard', quantity: 1 });
-
 export default function () {
-  const token = tokens[(__VU * 7919 + __ITER) % tokens.length];
-  const res = http.post(__ENV.URL, body, {
-    headers: {
-      'content-type': 'application/json',
-      authorization: `Bearer ${token}`,
-      'idempotency-key': crypto.randomUUID(),
-    },
-  });
+  const res = requestHold(__ENV.URL, nextToken(tokens));
   if (res.status === 201) holds.add(1);
   else if (res.status === 202) pending.add(1);
   else if (res.status === 409) soldOut.add(1);

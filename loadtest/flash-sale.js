@@ -5,6 +5,7 @@
 // held + sold == capacity exactly.
 //   k6 run -e PURCHASE_URL=… -e QUERY_URL=… -e EVENT=ns/name -e TOKENS=tokens.json -e REQUESTS=10000 loadtest/flash-sale.js
 import http from 'k6/http';
+import { nextToken, requestHold } from './hold.js';
 import { check, fail, sleep } from 'k6';
 import { Counter, Trend } from 'k6/metrics';
 
@@ -45,19 +46,10 @@ export const options = {
 };
 
 export default function () {
-  const token = tokens[(__VU * 7919 + __ITER) % tokens.length];
-  const res = http.post(
-    `${__ENV.PURCHASE_URL}/v1/events/${namespace}/${name}/orders`,
-    JSON.stringify({ ticketType: 'standard', quantity: 1 }),
-    {
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${token}`,
-        'idempotency-key': crypto.randomUUID(),
-      },
-      tags: { name: 'POST orders' },
-    },
-  );
+  const token = nextToken(tokens);
+  const res = requestHold(`${__ENV.PURCHASE_URL}/v1/events/${namespace}/${name}/orders`, token, {
+    tags: { name: 'POST orders' },
+  });
   const ok = check(res, {
     'status is 201, 202 or 409': (r) => r.status === 201 || r.status === 202 || r.status === 409,
   });

@@ -4,6 +4,7 @@
 // keep the rate) or a p99 above P99_MS.
 //   k6 run -e PURCHASE_URL=… -e EVENT=ns/name -e TOKENS=tokens.json -e RATE=200 -e DURATION=30s loadtest/steady-state.js
 import http from 'k6/http';
+import { nextToken, requestHold } from './hold.js';
 import { check } from 'k6';
 import { Counter } from 'k6/metrics';
 
@@ -35,19 +36,7 @@ export const options = {
 };
 
 export default function () {
-  // Cycle through the buyers so the per-buyer limit never decides an answer.
-  const token = tokens[(__VU * 7919 + __ITER) % tokens.length];
-  const res = http.post(
-    `${__ENV.PURCHASE_URL}/v1/events/${namespace}/${name}/orders`,
-    JSON.stringify({ ticketType: 'standard', quantity: 1 }),
-    {
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${token}`,
-        'idempotency-key': crypto.randomUUID(),
-      },
-    },
-  );
+  const res = requestHold(`${__ENV.PURCHASE_URL}/v1/events/${namespace}/${name}/orders`, nextToken(tokens));
   if (!check(res, { 'status is 201 or 202': (r) => r.status === 201 || r.status === 202 }))
     unexpected.add(1, { status: String(res.status) });
   if (res.status === 201) holds.add(1);
