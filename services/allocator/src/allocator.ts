@@ -5,7 +5,6 @@ import { allocatorGroupId, eventTopic } from '@boxoffice/store';
 import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
-import { startExpirySweeper } from './expiry-sweeper.ts';
 import type { AllocatorMetrics } from './metrics.ts';
 import { shardBatchHandler } from './shard-consumer.ts';
 
@@ -18,7 +17,6 @@ export interface AllocatorDeps {
   topics: { orderEvents: string; deadLetter: string };
   metrics: AllocatorMetrics;
   logger: Logger;
-  expirySweepIntervalMs: number;
   partitionsConcurrently: number;
 }
 
@@ -32,7 +30,9 @@ export interface Allocator {
 
 /**
  * The allocator of one event: a consumer in the event's group (one partition = one shard, so each
- * shard has one writer at a time) plus the expiry sweeper for the shards it owns.
+ * shard has one writer at a time). It has no timer of its own: expiry reaches it as `hold.expire`
+ * commands that purchase-api's sweeper produces, so a hold expires even while KEDA keeps the
+ * allocator at zero (the command's lag wakes it).
  */
 export async function startAllocator(deps: AllocatorDeps): Promise<Allocator> {
   const topic = eventTopic(deps.event);
@@ -76,19 +76,10 @@ export async function startAllocator(deps: AllocatorDeps): Promise<Allocator> {
       commitOffsets: (partition, offset) => consumer.commitOffsets([{ topic, partition, offset }]),
     }),
   });
-  const sweeper = startExpirySweeper({
-    event: deps.event,
-    pool: deps.pool,
-    producer,
-    ownedShards: () => owned,
-    intervalMs: deps.expirySweepIntervalMs,
-    logger: deps.logger,
-  });
   return {
     joined: () => joined,
     ownedShards: () => owned,
     async stop() {
-      await sweeper.stop();
       await consumer.disconnect();
       await producer.disconnect();
     },

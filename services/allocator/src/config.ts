@@ -7,8 +7,6 @@ export const allocatorConfig = z.object({
   EVENT_NAMESPACE: z.string().min(1),
   EVENT_NAME: z.string().min(1),
   PORT: env.port(8082),
-  /** How often due holds are turned into expiry commands on their shard's partition. */
-  EXPIRY_SWEEP_INTERVAL_MS: env.milliseconds(1_000),
   /** Partitions of the event processed in parallel by this consumer. */
   PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(256).default(8),
 });

@@ -33,7 +33,6 @@ const allocator = await startAllocator({
   topics: sharedTopics(config.BOXOFFICE_PREFIX),
   metrics: allocatorMetrics(registry),
   logger,
-  expirySweepIntervalMs: config.EXPIRY_SWEEP_INTERVAL_MS,
   partitionsConcurrently: config.PARTITIONS_CONCURRENTLY,
 });
 const ops = await startOpsServer({

@@ -11,6 +11,15 @@ export const purchaseApiConfig = z.object({
   REPLY_TIMEOUT_MS: env.milliseconds(2_000),
   RATE_LIMIT_PER_IP_PER_SECOND: z.coerce.number().int().min(1).default(200),
   RATE_LIMIT_PER_BUYER_PER_SECOND: z.coerce.number().int().min(1).default(10),
+  /**
+   * How often this instance looks for unpaid holds past their expiry, of every event, and sends their
+   * `hold.expire` commands (one instance at a time does, under a PostgreSQL advisory lock).
+   */
+  EXPIRY_SWEEP_INTERVAL_MS: z.coerce.number().int().min(10).default(1_000),
+  /** Most holds one sweep round sends (a full round is followed at once by the next). */
+  EXPIRY_SWEEP_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1_000),
+  /** A due hold still HELD this long after its command (an allocator's clock behind) is sent again. */
+  EXPIRY_RESEND_AFTER_MS: z.coerce.number().int().min(1_000).default(30_000),
 });
 export type PurchaseApiConfig = z.infer<typeof purchaseApiConfig>;
 

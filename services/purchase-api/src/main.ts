@@ -23,7 +23,8 @@ await ensureTopic(admin, topics.deadLetter, 1);
 await admin.disconnect();
 // Not idempotent: commands of different orders need no mutual order, and a duplicate is harmless
 // (the allocator de-duplicates by order id). The orders service coalesces its commands into few
-// requests, with more than one in flight so a slow request does not stall every buyer.
+// requests, with more than one in flight so a slow request does not stall every buyer. The expiry
+// sweeper sends its hold.expire commands through it too.
 const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
 await producer.connect();
 
@@ -32,7 +33,7 @@ const server = await http.listen({ port: config.PURCHASE_API_PORT, host: '0.0.0.
 logger.info({ url: server.url }, 'purchase-api listening');
 onShutdownSignal(async () => {
   await server.close({ drainDelayMs: 0, timeoutMs: 10_000 });
-  stop();
+  await stop();
   await producer.disconnect();
   redis.disconnect();
   await pool.end();

@@ -10,18 +10,23 @@ import type pg from 'pg';
 import { Counter } from 'prom-client';
 import type { PurchaseApiConfig } from './config.ts';
 import { eventCatalog } from './event-catalog.ts';
+import { startExpirySweeper } from './expiry-sweeper.ts';
 import { ordersService } from './orders-service.ts';
 import { ReplyWaiter } from './reply-waiter.ts';
 import { purchaseRoutes } from './routes.ts';
 
-/** purchase-api assembled from its dependencies (used by main.ts and by the HTTP tests). */
+/**
+ * purchase-api assembled from its dependencies (used by main.ts and by the HTTP tests): the HTTP
+ * app and the expiry sweeper, which runs here because purchase-api is always running while an
+ * event's allocator may be scaled to zero.
+ */
 export async function createPurchaseApi(deps: {
   config: PurchaseApiConfig;
   pool: pg.Pool;
   redis: Redis;
   producer: Producer;
   logger: Logger;
-}): Promise<{ http: HttpApp; stop: () => void }> {
+}): Promise<{ http: HttpApp; stop: () => Promise<void> }> {
   const { config } = deps;
   const prefix = redisKeyPrefix(config.BOXOFFICE_PREFIX);
   const replies = new ReplyWaiter(deps.redis, prefix);
@@ -32,6 +37,20 @@ export async function createPurchaseApi(deps: {
     help: 'Order requests by API outcome',
     labelNames: ['outcome'],
     registers: [registry],
+  });
+  const sweeper = startExpirySweeper({
+    pool: deps.pool,
+    producer: deps.producer,
+    intervalMs: config.EXPIRY_SWEEP_INTERVAL_MS,
+    batchSize: config.EXPIRY_SWEEP_BATCH_SIZE,
+    resendAfterMs: config.EXPIRY_RESEND_AFTER_MS,
+    logger: deps.logger,
+    commands: new Counter({
+      name: 'boxoffice_hold_expiry_commands_total',
+      help: 'hold.expire commands the expiry sweeper produced (result sent) or could not (failed)',
+      labelNames: ['event', 'result'],
+      registers: [registry],
+    }),
   });
   const verifier = jwtVerifierFromEnv(config);
   const orders = ordersService({
@@ -65,7 +84,9 @@ export async function createPurchaseApi(deps: {
   });
   return {
     http,
-    stop: () => {
+    /** Stops the sweeper (after its round in progress) and the reply and availability subscriptions. */
+    stop: async () => {
+      await sweeper.stop();
       replies.stop();
       orders.stop();
     },

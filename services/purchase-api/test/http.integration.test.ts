@@ -80,7 +80,7 @@ describe('purchase-api and query-api over HTTP (real Kafka, PostgreSQL, Redis)',
   afterAll(async () => {
     await purchase.close({ drainDelayMs: 0, timeoutMs: 2_000 });
     await query.close({ drainDelayMs: 0, timeoutMs: 2_000 });
-    api.stop();
+    await api.stop();
     await path.stop();
   });
 

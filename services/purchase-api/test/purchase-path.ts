@@ -12,12 +12,14 @@ import type { Redis } from 'ioredis';
 import type { Kafka, Producer } from 'kafkajs';
 import type pg from 'pg';
 import { eventCatalog } from '../src/event-catalog.ts';
+import { startExpirySweeper, type ExpirySweeper } from '../src/expiry-sweeper.ts';
 import { ordersService, type OrdersService } from '../src/orders-service.ts';
 import { ReplyWaiter } from '../src/reply-waiter.ts';
 
 /**
  * The real purchase path for a test: its own database, Redis key prefix and shared-topic prefix,
- * allocators started in-process against the real Kafka broker, and the orders service.
+ * allocators started in-process against the real Kafka broker, the orders service and (unless
+ * `sweeper: false`) purchase-api's expiry sweeper.
  */
 export class PurchasePath {
   readonly prefix = uniqueName('pp');
@@ -28,10 +30,11 @@ export class PurchasePath {
   producer!: Producer;
   replies!: ReplyWaiter;
   orders!: OrdersService;
+  sweeper?: ExpirySweeper;
   databaseUrl!: string;
   readonly allocators: Allocator[] = [];
 
-  async start(options: { replyTimeoutMs?: number } = {}): Promise<this> {
+  async start(options: { replyTimeoutMs?: number; sweeper?: boolean } = {}): Promise<this> {
     const deps = dependencies();
     this.databaseUrl = await createTestDatabase(this.prefix);
     await migrate(this.databaseUrl);
@@ -57,6 +60,15 @@ export class PurchasePath {
       prefix: `${this.prefix}:`,
       replyTimeoutMs: options.replyTimeoutMs ?? 5_000,
     });
+    if (options.sweeper ?? true)
+      this.sweeper = startExpirySweeper({
+        pool: this.pool,
+        producer: this.producer,
+        intervalMs: 200,
+        batchSize: 1_000,
+        resendAfterMs: 5_000,
+        logger: this.logger,
+      });
     return this;
   }
 
@@ -77,7 +89,6 @@ export class PurchasePath {
       topics: sharedTopics(this.prefix),
       metrics: allocatorMetrics(createMetricsRegistry('allocator')),
       logger: this.logger,
-      expirySweepIntervalMs: 200,
       partitionsConcurrently: 8,
     });
     this.allocators.push(allocator);
@@ -85,6 +96,7 @@ export class PurchasePath {
   }
 
   async stop(): Promise<void> {
+    await this.sweeper?.stop();
     await Promise.all(this.allocators.map((a) => a.stop()));
     this.replies.stop();
     this.orders.stop();

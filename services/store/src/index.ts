@@ -1,3 +1,4 @@
+export { sweepDueHolds, type DueHold, type SweepRound } from './due-holds.ts';
 export { migrate } from './migrate.ts';
 export { allocatorGroupId, eventKeyString, eventTopic } from './naming.ts';
 export {

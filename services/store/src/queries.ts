@@ -185,20 +185,3 @@ export async function orderTickets(
     issuedAt: r.issued_at.toISOString(),
   }));
 }
-
-/** Unpaid holds past their expiry on the given shards, oldest first (the sweeper turns them into commands). */
-export async function dueHolds(
-  pool: pg.Pool,
-  event: EventKey,
-  shards: number[],
-  now: Date,
-  limit: number,
-): Promise<{ orderId: string; shard: number }[]> {
-  const { rows } = await pool.query<{ id: string; shard: number }>(
-    `SELECT o.id, o.shard FROM orders o JOIN events e ON e.id = o.event_id
-     WHERE e.namespace = $1 AND e.name = $2 AND o.status = 'HELD' AND o.shard = ANY($3::int[]) AND o.expires_at <= $4
-     ORDER BY o.expires_at LIMIT $5`,
-    [event.namespace, event.name, shards, now, limit],
-  );
-  return rows.map((row) => ({ orderId: row.id, shard: row.shard }));
-}
