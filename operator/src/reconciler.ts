@@ -1,9 +1,9 @@
 import type { Logger } from '@boxoffice/platform/logger';
-import { eventCounters, provisionEvent, type ProvisionDeps } from '@boxoffice/store';
+import { eventCounters, provisionEvent, TicketTypeInUseError, type ProvisionDeps } from '@boxoffice/store';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { childrenApplier } from './children.ts';
 import type { OperatorConfig } from './config.ts';
-import { asTerminal, errorMessage, isConflict, isNotFound } from './errors.ts';
+import { asTerminal, errorMessage, isConflict, isNotFound, TerminalError } from './errors.ts';
 import { finalizer } from './finalizer.ts';
 import { kedaDiscovery } from './keda.ts';
 import { eventRecorder } from './kube-events.ts';
@@ -12,6 +12,12 @@ import { FINALIZER, GROUP, PLURAL, toEventDefinition, VERSION, type TicketEvent 
 import type { ReconcileResult } from './work-queue.ts';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+/** Removing a ticket type that has held or sold tickets waits for a spec that keeps it. */
+const removalRefused = (error: unknown): TerminalError | undefined =>
+  error instanceof TicketTypeInUseError
+    ? new TerminalError(Reason.TicketTypeInUse, error.message, { cause: error })
+    : undefined;
 
 export interface ReconcilerDeps {
   kubeConfig: KubeConfig;
@@ -75,7 +81,7 @@ export function ticketEventReconciler(deps: ReconcilerDeps): (key: string) => Pr
         inventory: { ready: true, reason: Reason.Provisioned, message: 'shard rows match the spec' },
       };
     } catch (error) {
-      const terminal = asTerminal(error);
+      const terminal = asTerminal(error) ?? removalRefused(error);
       const message = errorMessage(error);
       if (!terminal) {
         const failed = { ready: false, reason: Reason.ProvisioningFailed, message };

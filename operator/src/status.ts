@@ -7,6 +7,8 @@ export const Reason = {
   Provisioned: 'Provisioned',
   ProvisioningFailed: 'ProvisioningFailed',
   ...TerminalReason,
+  /** A ticket type with held or sold tickets was removed from the spec: refused, the spec is not applied. */
+  TicketTypeInUse: 'TicketTypeInUse',
   Applied: 'Applied',
   ApplyFailed: 'ApplyFailed',
   DeploymentAvailable: 'DeploymentAvailable',

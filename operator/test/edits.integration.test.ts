@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { eventCounters, eventTopic } from '@boxoffice/store';
+import { eventCounters, eventTopic, findEvent } from '@boxoffice/store';
 import { eventually, kubeConfig, kubectl } from '@boxoffice/testkit';
 import { AppsV1Api } from '@kubernetes/client-node';
 import { applyManifest, OperatorWorld, readEvent, ticketEvent } from './fixtures.ts';
@@ -141,5 +141,73 @@ describe('TicketEvent edits (real kube-apiserver, Kafka, PostgreSQL)', () => {
       held: 10,
       remaining: 40,
     });
+  });
+
+  it('takes a removed ticket type off sale, and refuses removing one with held tickets with a condition and an Event', async () => {
+    const { namespace, pool } = world;
+    const vip = { name: 'vip', price: 9000, currency: 'EUR', capacity: 6 };
+    const names = async (name: string) =>
+      (await findEvent(pool, { namespace, name }))!.ticketTypes.map((t) => t.name);
+
+    // Nothing held or sold: the type leaves the catalog and the status.
+    applyManifest(ticketEvent(namespace, 'lineup', { ticketTypes: [...standard(30), vip] }));
+    await kubectl('wait', '--for=condition=Ready', '--timeout=60s', '-n', namespace, 'tev/lineup');
+    expect(await names('lineup')).toEqual(['standard', 'vip']);
+    applyManifest(ticketEvent(namespace, 'lineup', { ticketTypes: standard(30) }));
+    await eventually(
+      async () => {
+        const event = await readEvent(namespace, 'lineup');
+        expect(event.status).toMatchObject({
+          observedGeneration: event.metadata.generation,
+          ready: 'True',
+          capacity: 30,
+          ticketTypes: [{ name: 'standard', capacity: 30, remaining: 30 }],
+        });
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(await names('lineup')).toEqual(['standard']);
+
+    // Two vip seats held: the removal is refused and nothing of the new spec is applied.
+    applyManifest(ticketEvent(namespace, 'encore', { ticketTypes: [...standard(30), vip] }));
+    await kubectl('wait', '--for=condition=Ready', '--timeout=60s', '-n', namespace, 'tev/encore');
+    await pool.query(
+      "UPDATE inventory_shards SET held = 2 WHERE shard = 1 AND ticket_type = 'vip' AND event_id = (SELECT id FROM events WHERE namespace = $1 AND name = 'encore')",
+      [namespace],
+    );
+    applyManifest(ticketEvent(namespace, 'encore', { ticketTypes: standard(40) }));
+    await eventually(
+      async () => {
+        const event = await readEvent(namespace, 'encore');
+        expect(event.status?.conditions?.find((c) => c.type === 'InventoryReady')).toMatchObject({
+          status: 'False',
+          reason: 'TicketTypeInUse',
+          message: expect.stringMatching(/vip cannot be removed: 2 held and 0 sold/),
+          observedGeneration: event.metadata.generation,
+        });
+        expect(event.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False' });
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(
+      await kubectl(
+        'get',
+        'events',
+        '-n',
+        namespace,
+        '--field-selector',
+        'involvedObject.name=encore,type=Warning',
+      ),
+    ).toMatch(/TicketTypeInUse/);
+    expect(await names('encore')).toEqual(['standard', 'vip']);
+    expect(await eventCounters(pool, { namespace, name: 'encore' })).toEqual([
+      { ticketType: 'standard', capacity: 30, held: 0, sold: 0, remaining: 30 },
+      { ticketType: 'vip', capacity: 6, held: 2, sold: 0, remaining: 4 },
+    ]);
+
+    // Keeping the type clears the condition.
+    applyManifest(ticketEvent(namespace, 'encore', { ticketTypes: [...standard(40), vip] }));
+    await kubectl('wait', '--for=condition=Ready', '--timeout=60s', '-n', namespace, 'tev/encore');
+    expect((await eventCounters(pool, { namespace, name: 'encore' }))[0]).toMatchObject({ capacity: 40 });
   });
 });

@@ -3,6 +3,7 @@ import { signLocalToken } from '@boxoffice/platform/auth/jwt';
 import { SIGNATURE_HEADER, signWebhook } from '@boxoffice/platform/auth/webhook-signature';
 import type { RunningHttpServer } from '@boxoffice/platform/http/app';
 import { newOrderId } from '@boxoffice/inventory';
+import { findOrder } from '@boxoffice/store';
 import { dependencies, eventually, uniqueName } from '@boxoffice/testkit';
 import { SignJWT } from 'jose';
 import { createQueryApi } from '../../query-api/src/service.ts';
@@ -268,6 +269,57 @@ describe('purchase-api and query-api over HTTP (real Kafka, PostgreSQL, Redis)',
       );
       expect(again.status).toBe(201);
     });
+    expect(await invariantViolations(path.pool)).toEqual([]);
+  });
+
+  it('stops selling a ticket type removed from the event: 400 for a new order, REJECTED for one in flight', async () => {
+    const standard = { name: 'standard', priceMinor: 3000, currency: 'EUR', capacity: 5 };
+    const lounge = { name: 'lounge', priceMinor: 8000, currency: 'EUR', capacity: 5 };
+    const lineup = eventOnSale(uniqueName('lineup'), { ticketTypes: [standard, lounge] });
+    await path.provision(lineup);
+    const ordersUrl = `${purchase.url}/v1/events/${lineup.namespace}/${lineup.name}/orders`;
+    const buyLounge = async () =>
+      fetch(ordersUrl, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${await token('lou')}`,
+          'idempotency-key': newOrderId(),
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ ticketType: 'lounge', quantity: 1 }),
+      });
+    const offered = async () =>
+      (
+        (await (await fetch(`${query.url}/v1/events/${lineup.namespace}/${lineup.name}`)).json()) as {
+          ticketTypes: { name: string }[];
+        }
+      ).ticketTypes.map((t) => t.name);
+    expect(await offered()).toEqual(['lounge', 'standard']);
+
+    // No allocator has taken it yet when the type is removed: the command is in flight.
+    const pending = await buyLounge();
+    expect(pending.status).toBe(202);
+    const inFlight = ((await pending.json()) as { id: string }).id;
+    await path.provision({ ...lineup, ticketTypes: [standard] });
+
+    expect(await offered()).toEqual(['standard']);
+    await eventually(async () => {
+      const refused = await buyLounge();
+      expect(refused.status).toBe(400);
+      expect(refused.headers.get('content-type')).toMatch(/application\/problem\+json/);
+      expect(((await refused.json()) as { type: string }).type).toBe(
+        'https://boxoffice.dev/problems/unknown-ticket-type',
+      );
+    });
+    await path.startAllocator(lineup);
+    await eventually(
+      async () =>
+        expect(await findOrder(path.pool, inFlight)).toMatchObject({
+          status: 'REJECTED',
+          rejectReason: 'unknown_ticket_type',
+        }),
+      { timeoutMs: 20_000 },
+    );
     expect(await invariantViolations(path.pool)).toEqual([]);
   });
 

@@ -6,6 +6,7 @@ export {
   eventCounters,
   provisionEvent,
   ShardsDecreaseError,
+  TicketTypeInUseError,
   type ProvisionDeps,
   type TicketTypeCounters,
 } from './provisioning.ts';

@@ -14,12 +14,32 @@ export class ShardsDecreaseError extends Error {
   override name = 'ShardsDecreaseError';
 }
 
+/** A ticket type left out of the spec while some of its tickets are held or sold. */
+export class TicketTypeInUseError extends Error {
+  override name = 'TicketTypeInUseError';
+  readonly ticketType: string;
+  readonly held: number;
+  readonly sold: number;
+
+  constructor(ticketType: string, held: number, sold: number) {
+    super(
+      `ticket type ${ticketType} cannot be removed: ${held} held and ${sold} sold; keep it in spec.ticketTypes ` +
+        `(a capacity of ${held + sold} stops further sales)`,
+    );
+    this.ticketType = ticketType;
+    this.held = held;
+    this.sold = sold;
+  }
+}
+
 /**
  * Creates or updates everything the purchase path needs for an event: its purchase topic with one
  * partition per shard, the catalog rows and the inventory shard rows. Idempotent: a second call
  * with the same definition writes nothing. Capacity increases are spread over the shards; a
  * capacity below what is held or sold is refused with CapacityBelowAllocatedError and nothing
- * changes. Called by the operator and by tests.
+ * changes. A ticket type missing from the definition is retired (off sale, its rows kept for its
+ * orders), or, while any of its tickets are held or sold, refused with TicketTypeInUseError and
+ * nothing changes. Called by the operator and by tests.
  */
 export async function provisionEvent(
   deps: ProvisionDeps,
@@ -70,13 +90,18 @@ export async function provisionEvent(
       await client.query(
         `INSERT INTO ticket_types (event_id, name, price_minor, currency, capacity) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (event_id, name) DO UPDATE SET price_minor = EXCLUDED.price_minor, currency = EXCLUDED.currency,
-           capacity = EXCLUDED.capacity
-         WHERE (ticket_types.price_minor, ticket_types.currency, ticket_types.capacity)
-           IS DISTINCT FROM (EXCLUDED.price_minor, EXCLUDED.currency, EXCLUDED.capacity)`,
+           capacity = EXCLUDED.capacity, retired_at = NULL
+         WHERE (ticket_types.price_minor, ticket_types.currency, ticket_types.capacity, ticket_types.retired_at)
+           IS DISTINCT FROM (EXCLUDED.price_minor, EXCLUDED.currency, EXCLUDED.capacity, NULL::timestamptz)`,
         [eventId, type.name, type.priceMinor, type.currency, type.capacity],
       );
       await resizeTicketType(client, eventId, type.name, type.capacity, definition.shards);
     }
+    await retireRemovedTicketTypes(
+      client,
+      eventId,
+      definition.ticketTypes.map((t) => t.name),
+    );
     return { eventId };
   });
 }
@@ -111,6 +136,44 @@ async function resizeTicketType(
   );
 }
 
+/**
+ * Takes ticket types that left the spec off sale: retired (the catalog, availability and the
+ * allocator's price list leave them out, so a purchase still in flight is REJECTED) and their shard
+ * rows emptied of capacity. Rows are kept: orders of the type refer to them, and a late payment for
+ * one of its expired holds still needs its counters. The shard rows are locked first, so no
+ * allocator batch can hold a seat between the check and the retirement.
+ */
+async function retireRemovedTicketTypes(
+  client: pg.PoolClient,
+  eventId: number,
+  kept: string[],
+): Promise<void> {
+  const { rows } = await client.query<{ ticket_type: string; held: number; sold: number }>(
+    `SELECT s.ticket_type, s.held, s.sold FROM inventory_shards s
+     JOIN ticket_types t ON t.event_id = s.event_id AND t.name = s.ticket_type
+     WHERE s.event_id = $1 AND t.retired_at IS NULL AND NOT (s.ticket_type = ANY($2::text[]))
+     ORDER BY s.ticket_type, s.shard FOR UPDATE OF s`,
+    [eventId, kept],
+  );
+  if (rows.length === 0) return;
+  const removed = [...Map.groupBy(rows, (row) => row.ticket_type)].map(([ticketType, shards]) => ({
+    ticketType,
+    held: shards.reduce((sum, s) => sum + s.held, 0),
+    sold: shards.reduce((sum, s) => sum + s.sold, 0),
+  }));
+  const inUse = removed.find((type) => type.held + type.sold > 0);
+  if (inUse) throw new TicketTypeInUseError(inUse.ticketType, inUse.held, inUse.sold);
+  const names = removed.map((type) => type.ticketType);
+  await client.query(
+    'UPDATE ticket_types SET retired_at = now() WHERE event_id = $1 AND name = ANY($2::text[])',
+    [eventId, names],
+  );
+  await client.query(
+    'UPDATE inventory_shards SET capacity = 0 WHERE event_id = $1 AND ticket_type = ANY($2::text[])',
+    [eventId, names],
+  );
+}
+
 export interface TicketTypeCounters {
   ticketType: string;
   capacity: number;
@@ -119,12 +182,17 @@ export interface TicketTypeCounters {
   remaining: number;
 }
 
-/** Counters of an event per ticket type, summed over its shards (what TicketEvent status shows). */
+/**
+ * Counters of an event per ticket type on sale (not retired), summed over its shards (what
+ * TicketEvent status shows).
+ */
 export async function eventCounters(pool: pg.Pool, event: EventKey): Promise<TicketTypeCounters[]> {
   const { rows } = await pool.query<{ ticket_type: string; capacity: string; held: string; sold: string }>(
     `SELECT s.ticket_type, sum(s.capacity) AS capacity, sum(s.held) AS held, sum(s.sold) AS sold
      FROM inventory_shards s JOIN events e ON e.id = s.event_id
-     WHERE e.namespace = $1 AND e.name = $2 GROUP BY s.ticket_type ORDER BY s.ticket_type`,
+     JOIN ticket_types t ON t.event_id = s.event_id AND t.name = s.ticket_type
+     WHERE e.namespace = $1 AND e.name = $2 AND t.retired_at IS NULL
+     GROUP BY s.ticket_type ORDER BY s.ticket_type`,
     [event.namespace, event.name],
   );
   return rows.map((row) => {

@@ -53,7 +53,7 @@ const eventSelect = `
                      'capacity', (SELECT coalesce(sum(s.capacity), 0) FROM inventory_shards s WHERE s.event_id = e.id AND s.ticket_type = t.name),
                      'held', (SELECT coalesce(sum(s.held), 0) FROM inventory_shards s WHERE s.event_id = e.id AND s.ticket_type = t.name),
                      'sold', (SELECT coalesce(sum(s.sold), 0) FROM inventory_shards s WHERE s.event_id = e.id AND s.ticket_type = t.name))
-                   ORDER BY t.name) FROM ticket_types t WHERE t.event_id = e.id), '[]') AS ticket_types
+                   ORDER BY t.name) FROM ticket_types t WHERE t.event_id = e.id AND t.retired_at IS NULL), '[]') AS ticket_types
   FROM events e`;
 
 const toCatalogEvent = (row: EventRowWithTypes): CatalogEvent => ({
@@ -101,12 +101,13 @@ export async function findEvent(pool: pg.Pool, event: EventKey): Promise<Catalog
   return rows[0] ? toCatalogEvent(rows[0]) : undefined;
 }
 
-/** Remaining stock per shard of each ticket type: what the availability cache holds. */
+/** Remaining stock per shard of each ticket type on sale: what the availability cache holds. */
 export async function shardAvailability(pool: pg.Pool, event: EventKey): Promise<Map<string, number[]>> {
   const { rows } = await pool.query<{ ticket_type: string; shard: number; remaining: number }>(
     `SELECT s.ticket_type, s.shard, s.capacity - s.held - s.sold AS remaining
      FROM inventory_shards s JOIN events e ON e.id = s.event_id
-     WHERE e.namespace = $1 AND e.name = $2 ORDER BY s.ticket_type, s.shard`,
+     JOIN ticket_types t ON t.event_id = s.event_id AND t.name = s.ticket_type
+     WHERE e.namespace = $1 AND e.name = $2 AND t.retired_at IS NULL ORDER BY s.ticket_type, s.shard`,
     [event.namespace, event.name],
   );
   const availability = new Map<string, number[]>();

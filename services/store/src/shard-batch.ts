@@ -112,7 +112,8 @@ export async function applyShardBatch(
             )
           ).rows;
     const prices = await client.query<{ name: string; price_minor: string; currency: string }>(
-      'SELECT name, price_minor, currency FROM ticket_types WHERE event_id = $1',
+      // A retired ticket type (removed from the spec) has no price: not on sale, so REJECTED.
+      'SELECT name, price_minor, currency FROM ticket_types WHERE event_id = $1 AND retired_at IS NULL',
       [eventId],
     );
 

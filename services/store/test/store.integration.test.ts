@@ -7,9 +7,13 @@ import {
   applyShardBatch,
   eventCounters,
   eventTopic,
+  findEvent,
+  findOrder,
+  invariantViolations,
   migrate,
   provisionEvent,
   shardAvailability,
+  TicketTypeInUseError,
 } from '../src/index.ts';
 import { eventOnSale, purchase } from './fixtures.ts';
 
@@ -120,5 +124,53 @@ describe('the PostgreSQL store', () => {
     expect(await eventCounters(pool, event)).toEqual([
       { ticketType: 'standard', capacity: 10, held: 0, sold: 2, remaining: 8 },
     ]);
+  });
+
+  it('takes a removed ticket type off sale, refuses the removal while tickets are held, and sells it again when listed again', async () => {
+    const standard = { name: 'standard', priceMinor: 5000, currency: 'EUR', capacity: 10 };
+    const lounge = { name: 'lounge', priceMinor: 9000, currency: 'EUR', capacity: 4 };
+    const event = eventOnSale(uniqueName('retire'), { ticketTypes: [standard, lounge] });
+    const withoutLounge = { ...event, ticketTypes: [standard] };
+    await provisionEvent({ pool, admin }, event);
+    const held = purchase('ann', 2, { ticketType: 'lounge' });
+    await applyShardBatch(pool, event, 0, [held], new Date());
+
+    await expect(provisionEvent({ pool, admin }, withoutLounge)).rejects.toThrow(
+      new TicketTypeInUseError('lounge', 2, 0),
+    );
+    expect((await findEvent(pool, event))!.ticketTypes.map((t) => t.name)).toEqual(['lounge', 'standard']);
+
+    const later = new Date(Date.now() + 3_600_000);
+    await applyShardBatch(pool, event, 0, [{ v: 1, kind: 'hold.expire', orderId: held.orderId }], later);
+    await provisionEvent({ pool, admin }, withoutLounge);
+    expect((await findEvent(pool, event))!.ticketTypes.map((t) => t.name)).toEqual(['standard']);
+    expect([...(await shardAvailability(pool, event)).keys()]).toEqual(['standard']);
+    expect((await eventCounters(pool, event)).map((c) => c.ticketType)).toEqual(['standard']);
+    // A purchase already on its way when the type was removed is turned down, and recorded.
+    const inFlight = purchase('ben', 1, { ticketType: 'lounge' });
+    const result = await applyShardBatch(pool, event, 1, [inFlight], new Date());
+    expect(result.outcomes).toEqual([
+      { orderId: inFlight.orderId, kind: 'rejected', reason: 'unknown_ticket_type' },
+    ]);
+    expect((await findOrder(pool, inFlight.orderId))?.status).toBe('REJECTED');
+    await provisionEvent({ pool, admin }, withoutLounge); // a resync changes nothing
+    expect(await invariantViolations(pool)).toEqual([]);
+
+    await provisionEvent({ pool, admin }, event);
+    expect((await eventCounters(pool, event)).find((c) => c.ticketType === 'lounge')).toEqual({
+      ticketType: 'lounge',
+      capacity: 4,
+      held: 0,
+      sold: 0,
+      remaining: 4,
+    });
+    const again = await applyShardBatch(
+      pool,
+      event,
+      1,
+      [purchase('ben', 1, { ticketType: 'lounge' })],
+      new Date(),
+    );
+    expect(again.outcomes[0]!.kind).toBe('held');
   });
 });
