@@ -24,7 +24,7 @@ export class TicketTypeInUseError extends Error {
   constructor(ticketType: string, held: number, sold: number) {
     super(
       `ticket type ${ticketType} cannot be removed: ${held} held and ${sold} sold; keep it in spec.ticketTypes ` +
-        `(a capacity of ${held + sold} stops further sales)`,
+        `(its capacity may go down to ${held + sold})`,
     );
     this.ticketType = ticketType;
     this.held = held;
