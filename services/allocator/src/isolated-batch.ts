@@ -80,13 +80,12 @@ export async function applyIsolating(
       continue;
     }
     const again = recorded.refused.find((r) => r.item.order.id === order.id)?.error;
+    // Written by no one here: its id or Idempotency-Key already has an order (a second writer's,
+    // or an earlier delivery's), and that order is its answer.
+    if (!(again instanceof Error)) continue;
     batch.deadLetters.push({
       index,
-      reason: `cannot_apply: the database refused purchase ${order.id}: ${why}; ${
-        again instanceof Error
-          ? `and its REJECTED record: ${again.message}`
-          : 'its order id or Idempotency-Key already names another order'
-      }`,
+      reason: `cannot_apply: the database refused purchase ${order.id}: ${why}; and its REJECTED record: ${again.message}`,
     });
   }
   batch.deadLetters.sort((a, b) => a.index - b.index);

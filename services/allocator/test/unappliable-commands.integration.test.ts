@@ -3,12 +3,20 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { newOrderId, type EventKey, type PurchaseRequested, type ShardCommand } from '@boxoffice/inventory';
 import { sharedTopics } from '@boxoffice/platform/kafka';
 import type { OrderReply } from '@boxoffice/platform/replies';
-import { eventKeyString, eventTopic, findOrder } from '@boxoffice/store';
+import {
+  applyShardBatch,
+  eventCounters,
+  eventKeyString,
+  eventTopic,
+  findOrder,
+  recordRejectedOrders,
+} from '@boxoffice/store';
 import { dependencies, eventually, uniqueName } from '@boxoffice/testkit';
 import type { Consumer } from 'kafkajs';
 import pg from 'pg';
 import { invariantViolations, PurchasePath } from '../../purchase-api/test/purchase-path.ts';
 import { eventOnSale } from '../../store/test/fixtures.ts';
+import { applyIsolating, type ShardWriter } from '../src/isolated-batch.ts';
 
 interface DeadLetter {
   key: string;
@@ -56,6 +64,11 @@ describe('an allocator given commands it cannot apply (real Kafka, PostgreSQL, R
 
   beforeAll(async () => {
     await path.start();
+    // A rule only the database knows, as a CHECK added by a later migration would be: the domain
+    // holds a purchase of this buyer, PostgreSQL refuses the row (a REJECTED one it accepts).
+    await path.pool.query(
+      "ALTER TABLE orders ADD CONSTRAINT refuses_one_buyer CHECK (status = 'REJECTED' OR buyer_id <> 'refused-by-db')",
+    );
     dlq = await readDeadLetters(path);
   });
   afterAll(async () => {
@@ -78,11 +91,6 @@ describe('an allocator given commands it cannot apply (real Kafka, PostgreSQL, R
     });
     await path.provision(event);
     await path.startAllocator(event);
-    // A rule only the database knows, as a CHECK added by a later migration would be: the domain
-    // holds this buyer's purchase, PostgreSQL refuses the row.
-    await path.pool.query(
-      "ALTER TABLE orders ADD CONSTRAINT refuses_one_buyer CHECK (status = 'REJECTED' OR buyer_id <> 'refused-by-db')",
-    );
     const placed = await path.orders.place({
       event,
       buyerId: 'owner',
@@ -271,6 +279,52 @@ describe('an allocator given commands it cannot apply (real Kafka, PostgreSQL, R
       [event.namespace],
     );
     expect(rejected.rows[0]).toEqual({ n: 0 });
+    expect(await invariantViolations(path.pool)).toEqual([]);
+  });
+
+  it('holds each purchase once when two writers isolate the same poisoned batch at once', async () => {
+    // A zombie allocator after a rebalance applies the same batch as the new owner, both splitting it.
+    const event = eventOnSale(uniqueName('zombie'), {
+      shards: 1,
+      ticketTypes: [{ name: 'standard', priceMinor: 2500, currency: 'EUR', capacity: 8 }],
+    });
+    await path.provision(event);
+    const writer: ShardWriter = {
+      apply: (group) => applyShardBatch(path.pool, event, 0, group, new Date()),
+      recordRejected: (orders) => recordRejectedOrders(path.pool, event, orders),
+    };
+    const normal = Array.from({ length: 12 }, (_, i) => purchase(`zombie-buyer-${i}`));
+    const refused = purchase('refused-by-db');
+    const batch: ShardCommand[] = [
+      refused,
+      ...normal.slice(0, 4),
+      purchase('nul\u0000byte'),
+      ...normal.slice(4, 8),
+      { v: 1, kind: 'hold.expire', orderId: newOrderId() },
+      ...normal.slice(8),
+    ];
+    const [first, second] = await Promise.all([
+      applyIsolating(batch, writer, { shard: 0, now: new Date() }),
+      applyIsolating(batch, writer, { shard: 0, now: new Date() }),
+    ]);
+
+    const held = [...first.outcomes, ...second.outcomes]
+      .filter((o) => o.kind === 'held')
+      .map((o) => o.orderId);
+    expect(held).toHaveLength(8);
+    expect(new Set(held)).toEqual(new Set(normal.slice(0, 8).map((c) => c.orderId)));
+    for (const c of normal.slice(8))
+      expect(await findOrder(path.pool, c.orderId)).toMatchObject({
+        status: 'REJECTED',
+        rejectReason: 'sold_out',
+      });
+    expect(await findOrder(path.pool, refused.orderId)).toMatchObject({
+      status: 'REJECTED',
+      rejectReason: 'cannot_apply',
+    });
+    expect(await eventCounters(path.pool, event)).toEqual([
+      { ticketType: 'standard', capacity: 8, held: 8, sold: 0, remaining: 0 },
+    ]);
     expect(await invariantViolations(path.pool)).toEqual([]);
   });
 });
