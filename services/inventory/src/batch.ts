@@ -44,7 +44,7 @@ export type RejectReason =
 /**
  * Why a lifecycle command changed nothing. Some are the ordinary late arrival of a command whose
  * work is done (`not_held`, `not_due`, `duplicate_payment`); the others mean the command can never
- * apply here, and are dead-lettered (`deadLetterReason`).
+ * apply here, and `settleBatch` dead-letters them.
  */
 export type IgnoreReason =
   | 'unknown_order'
