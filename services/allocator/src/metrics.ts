@@ -6,6 +6,7 @@ export interface AllocatorMetrics {
   outcomes: Counter;
   expiries: Counter;
   deadLetters: Counter;
+  batchRetries: Counter;
 }
 
 export function allocatorMetrics(registry: Registry): AllocatorMetrics {
@@ -40,6 +41,12 @@ export function allocatorMetrics(registry: Registry): AllocatorMetrics {
       name: 'boxoffice_dead_letters_total',
       help: 'Messages sent to the dead-letter topic',
       labelNames: ['event'],
+      registers: [registry],
+    }),
+    batchRetries: new Counter({
+      name: 'boxoffice_allocator_batch_retries_total',
+      help: 'Shard transactions retried because PostgreSQL was unavailable (the commands wait, none is blamed)',
+      labelNames: ['event', 'shard'],
       registers: [registry],
     }),
   };

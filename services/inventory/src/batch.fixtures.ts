@@ -1,5 +1,11 @@
 // Builders shared by the batch unit and property tests (not exported from the package index).
-import type { BatchContext, BatchResult, Counter, ShardState } from './batch.ts';
+import {
+  idempotencyIndexKey,
+  type BatchContext,
+  type BatchResult,
+  type Counter,
+  type ShardState,
+} from './batch.ts';
 import type {
   HoldExpiryDue,
   PaymentConfirmed,
@@ -8,7 +14,7 @@ import type {
   ReleaseRequested,
   ShardCommand,
 } from './messages.ts';
-import type { Order } from './orders.ts';
+import { settleBatch } from './settlement.ts';
 
 export const T0 = new Date('2026-06-01T10:00:00.000Z');
 export const HOLD_TTL_SECONDS = 600;
@@ -37,6 +43,7 @@ export function shardState(capacities: Record<string, number>): ShardState {
     idempotency: new Map(),
     buyerQuantities: new Map(),
     processedPayments: new Set(),
+    foreignOrderIds: new Set(),
   };
 }
 
@@ -108,42 +115,20 @@ export const failed = (id: string, providerEventId: string): PaymentFailed => ({
 });
 
 /**
- * What the store does after `applyBatch` on an event whose other shards have no stock: every
- * rejected purchase becomes a REJECTED order (one per order id and per Idempotency-Key), so a
- * redelivered request or a retry gets the same answer. Mirrors `routeRejections` and the key
- * filter in services/store/src/shard-batch.ts.
+ * What the store does after `applyBatch` on an event whose other shards have no stock: the domain's
+ * settlement turns every rejected purchase into a REJECTED order (one per order id and per
+ * Idempotency-Key), which the store writes, so a redelivered request or a retry gets the same answer.
  */
 export function recordRejections(
   result: BatchResult,
   commands: ShardCommand[],
-  ctx: Pick<BatchContext, 'shard' | 'now'>,
+  ctx: Pick<BatchContext, 'shard' | 'now' | 'prices'>,
 ): ShardState {
   const state = structuredClone(result.state);
-  const keys = new Set(result.changedOrders.map((o) => `${o.buyerId}\n${o.idempotencyKey}`));
-  const at = ctx.now.toISOString();
-  result.outcomes.forEach((outcome, i) => {
-    const command = commands[i]!;
-    if (outcome.kind !== 'rejected' || command.kind !== 'purchase.requested') return;
-    const key = `${command.buyerId}\n${command.idempotencyKey}`;
-    if (keys.has(key) || state.orders.has(command.orderId)) return;
-    keys.add(key);
-    const order: Order = {
-      id: command.orderId,
-      buyerId: command.buyerId,
-      ticketType: command.ticketType,
-      quantity: command.quantity,
-      idempotencyKey: command.idempotencyKey,
-      shard: ctx.shard,
-      status: 'REJECTED',
-      rejectReason: outcome.reason,
-      amountMinor: 0,
-      currency: 'XXX',
-      createdAt: at,
-      expiresAt: at,
-      updatedAt: at,
-    };
+  const { rejected } = settleBatch(commands, result, { ...ctx, random: () => 0 });
+  for (const order of rejected) {
     state.orders.set(order.id, order);
-    state.idempotency.set(key, order.id);
-  });
+    state.idempotency.set(idempotencyIndexKey(order.buyerId, order.idempotencyKey), order.id);
+  }
   return state;
 }

@@ -214,6 +214,14 @@ describe('applyBatch: purchases', () => {
     ]);
   });
 
+  it("a purchase reusing the id of another event's order is rejected and holds nothing", () => {
+    const state = { ...shardState({ ga: 10 }), foreignOrderIds: new Set([A]) };
+    const result = applyBatch(state, [purchase(A, 'alice', 1)], context());
+    expect(result.outcomes).toEqual([{ orderId: A, kind: 'rejected', reason: 'order_id_taken' }]);
+    expect(counter(result.state)).toEqual({ capacity: 10, held: 0, sold: 0 });
+    expect(result.changedOrders).toEqual([]);
+  });
+
   it('free tickets are confirmed at once, with one ticket per seat', () => {
     const result = applyBatch(
       shardState({ free: 10 }),
@@ -449,6 +457,25 @@ describe('applyBatch: payments', () => {
     expect(result.outcomes).toEqual([{ orderId: A, kind: 'ignored', reason: 'not_held' }]);
     expect(result.state.orders).toEqual(state.orders);
     expect(result.state.counters).toEqual(state.counters);
+  });
+});
+
+describe('applyBatch: a hold whose ticket type has no inventory on this shard', () => {
+  it('is neither released, expired nor paid, and the payment stays unused for when it can apply', () => {
+    const state = withHold(2);
+    state.counters.delete('ga');
+    const result = applyBatch(
+      state,
+      [release(A, 'alice'), expire(A), paid(A, 'p1', 5000), failed(A, 'p2')],
+      context({ now: at(HOLD_TTL_SECONDS + 1) }),
+    );
+    expect(result.outcomes.map((o) => ('reason' in o ? o.reason : o.kind))).toEqual([
+      'unknown_ticket_type',
+      'unknown_ticket_type',
+      'unknown_ticket_type',
+      'unknown_ticket_type',
+    ]);
+    expect(result.state).toEqual(state);
   });
 });
 

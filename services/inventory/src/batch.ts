@@ -19,6 +19,11 @@ export interface ShardState {
   idempotency: Map<string, string>;
   buyerQuantities: Map<string, number>;
   processedPayments: Set<string>;
+  /**
+   * Ids the batch names that belong to orders of other events: a purchase may not take one (the id
+   * is the order's primary key), and a lifecycle command naming one is not about this event.
+   */
+  foreignOrderIds: Set<string>;
 }
 
 export interface BatchContext {
@@ -30,9 +35,26 @@ export interface BatchContext {
   newTicketCode: () => string;
 }
 
-export type RejectReason = 'sold_out' | 'limit_reached' | 'unknown_ticket_type';
+/**
+ * Why a purchase got no hold. `cannot_apply`: the database refused the command itself (see
+ * `refusedCommandFate`); `order_id_taken`: its order id is another event's order.
+ */
+export type RejectReason =
+  'sold_out' | 'limit_reached' | 'unknown_ticket_type' | 'order_id_taken' | 'cannot_apply';
+/**
+ * Why a lifecycle command changed nothing. Some are the ordinary late arrival of a command whose
+ * work is done (`not_held`, `not_due`, `duplicate_payment`); the others mean the command can never
+ * apply here, and `settleBatch` dead-letters them.
+ */
 export type IgnoreReason =
-  'unknown_order' | 'not_owner' | 'not_held' | 'not_due' | 'duplicate_payment' | 'amount_mismatch';
+  | 'unknown_order'
+  | 'not_owner'
+  | 'not_held'
+  | 'not_due'
+  | 'duplicate_payment'
+  | 'amount_mismatch'
+  | 'unknown_ticket_type'
+  | 'cannot_apply';
 
 export type Outcome =
   | {
@@ -53,7 +75,8 @@ export interface BatchResult {
   tickets: Ticket[];
 }
 
-const idempotencyKey = (buyerId: string, key: string): string => `${buyerId}\n${key}`;
+/** The key of `ShardState.idempotency`: one order per buyer and Idempotency-Key. */
+export const idempotencyIndexKey = (buyerId: string, key: string): string => `${buyerId}\n${key}`;
 
 /**
  * Applies a batch of commands to one shard in arrival order and returns one outcome per command.
@@ -78,9 +101,11 @@ export function applyBatch(initial: ShardState, commands: ShardCommand[], ctx: B
     const before = occupancy(order);
     const next: Order = { ...order, status, updatedAt: now };
     const after = occupancy(next);
-    const counter = counterFor(order);
-    counter.held += after.held - before.held;
-    counter.sold += after.sold - before.sold;
+    if (after.held !== before.held || after.sold !== before.sold) {
+      const counter = counterFor(order);
+      counter.held += after.held - before.held;
+      counter.sold += after.sold - before.sold;
+    }
     if (countsTowardLimit(order.status) && !countsTowardLimit(status)) {
       state.buyerQuantities.set(
         order.buyerId,
@@ -103,6 +128,12 @@ export function applyBatch(initial: ShardState, commands: ShardCommand[], ctx: B
   };
   const expired = (order: Order): boolean => Date.parse(order.expiresAt) <= ctx.now.getTime();
   /**
+   * A hold whose ticket type has no counter on this shard (its inventory rows are gone) cannot
+   * move: changing it would leave the seats unaccounted for. Checked before any change is made.
+   */
+  const stranded = (order: Order): boolean =>
+    order.status === OrderStatus.Held && !state.counters.has(order.ticketType);
+  /**
    * Purchases this batch turned down, by order id. A copy delivered twice in one batch gets the
    * first answer again: without this, seats freed between the copies would hold an order whose
    * requester was already told "sold out" (and it may have been forwarded to another shard).
@@ -122,7 +153,8 @@ export function applyBatch(initial: ShardState, commands: ShardCommand[], ctx: B
         if (existing) return { orderId: command.orderId, kind: 'duplicate', order: existing };
         const earlier = rejectedHere.get(command.orderId);
         if (earlier) return { orderId: command.orderId, kind: 'rejected', reason: earlier };
-        const sameKey = state.idempotency.get(idempotencyKey(command.buyerId, command.idempotencyKey));
+        if (state.foreignOrderIds.has(command.orderId)) return reject(command.orderId, 'order_id_taken');
+        const sameKey = state.idempotency.get(idempotencyIndexKey(command.buyerId, command.idempotencyKey));
         if (sameKey)
           return { orderId: command.orderId, kind: 'duplicate', order: state.orders.get(sameKey)! };
         const counter = state.counters.get(command.ticketType);
@@ -149,7 +181,7 @@ export function applyBatch(initial: ShardState, commands: ShardCommand[], ctx: B
         counter.held += held.quantity;
         state.buyerQuantities.set(command.buyerId, active + command.quantity);
         state.orders.set(held.id, held);
-        state.idempotency.set(idempotencyKey(command.buyerId, command.idempotencyKey), held.id);
+        state.idempotency.set(idempotencyIndexKey(command.buyerId, command.idempotencyKey), held.id);
         changed.set(held.id, held);
         // Free tickets need no payment: they are confirmed at once.
         if (held.amountMinor === 0) {
@@ -164,6 +196,8 @@ export function applyBatch(initial: ShardState, commands: ShardCommand[], ctx: B
           return { orderId: command.orderId, kind: 'ignored', reason: 'not_owner' };
         if (existing.status !== OrderStatus.Held)
           return { orderId: command.orderId, kind: 'ignored', reason: 'not_held' };
+        if (stranded(existing))
+          return { orderId: command.orderId, kind: 'ignored', reason: 'unknown_ticket_type' };
         return {
           orderId: command.orderId,
           kind: 'released',
@@ -175,6 +209,8 @@ export function applyBatch(initial: ShardState, commands: ShardCommand[], ctx: B
         if (existing.status !== OrderStatus.Held)
           return { orderId: command.orderId, kind: 'ignored', reason: 'not_held' };
         if (!expired(existing)) return { orderId: command.orderId, kind: 'ignored', reason: 'not_due' };
+        if (stranded(existing))
+          return { orderId: command.orderId, kind: 'ignored', reason: 'unknown_ticket_type' };
         return {
           orderId: command.orderId,
           kind: 'expired',
@@ -187,6 +223,9 @@ export function applyBatch(initial: ShardState, commands: ShardCommand[], ctx: B
           return { orderId: command.orderId, kind: 'ignored', reason: 'duplicate_payment' };
         }
         if (!existing) return { orderId: command.orderId, kind: 'ignored', reason: 'unknown_order' };
+        // Not recorded as processed: the payment can be applied once the inventory is repaired.
+        if (stranded(existing))
+          return { orderId: command.orderId, kind: 'ignored', reason: 'unknown_ticket_type' };
         state.processedPayments.add(command.providerEventId);
         let order = existing;
         // A hold past its expiry is expired first, even if the sweeper has not got to it yet.

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  chooseShard,
   newOrderId,
   saleState,
   type EventKey,
@@ -182,7 +183,9 @@ export function ordersService(deps: OrdersServiceDeps) {
       const state = saleState(event, new Date());
       const shard =
         state === 'open'
-          ? pickShard((await stock.current(event)).get(request.ticketType) ?? [], request.quantity, random)
+          ? chooseShard((await stock.current(event)).get(request.ticketType) ?? [], request.quantity, {
+              random,
+            })
           : undefined;
       if (shard === undefined) {
         // Nothing can be accepted now, so nothing is claimed (the cheap answer of a sold-out sale);
@@ -319,17 +322,4 @@ export function view(order: StoredOrder): OrderView {
     ...(order.status === 'HELD' ? { expiresAt: order.expiresAt } : {}),
     ...(order.rejectReason ? { reason: order.rejectReason } : {}),
   };
-}
-
-/** A shard with enough stock, chosen with probability proportional to its stock (spreads load). */
-export function pickShard(remaining: number[], quantity: number, random: () => number): number | undefined {
-  const candidates = remaining.flatMap((stock, shard) => (stock >= quantity ? [{ shard, stock }] : []));
-  const total = candidates.reduce((sum, c) => sum + c.stock, 0);
-  if (total === 0) return undefined;
-  let point = random() * total;
-  for (const candidate of candidates) {
-    point -= candidate.stock;
-    if (point < 0) return candidate.shard;
-  }
-  return candidates.at(-1)!.shard;
 }

@@ -10,7 +10,13 @@ export {
   type ProvisionDeps,
   type TicketTypeCounters,
 } from './provisioning.ts';
-export { applyShardBatch, UnknownEventError, type ShardBatchResult } from './shard-batch.ts';
+export {
+  applyShardBatch,
+  recordRejectedOrders,
+  UnknownEventError,
+  type ShardBatchResult,
+} from './shard-batch.ts';
+export { classifyStoreError, RefusedByStoreError, TransientStoreError } from './store-failures.ts';
 export * from './queries.ts';
 export { ensureTopic, partitionCount } from './topics.ts';
 export { inTransaction } from './transaction.ts';

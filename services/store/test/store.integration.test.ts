@@ -12,6 +12,7 @@ import {
   invariantViolations,
   migrate,
   provisionEvent,
+  RefusedByStoreError,
   shardAvailability,
   TicketTypeInUseError,
 } from '../src/index.ts';
@@ -172,5 +173,53 @@ describe('the PostgreSQL store', () => {
       new Date(),
     );
     expect(again.outcomes[0]!.kind).toBe('held');
+  });
+
+  it("leaves another event's order alone when a command on this event's topic names it", async () => {
+    const ours = eventOnSale(uniqueName('ours'));
+    const theirs = eventOnSale(uniqueName('theirs'));
+    await provisionEvent({ pool, admin }, ours);
+    await provisionEvent({ pool, admin }, theirs);
+    const ourHold = purchase('alice', 1);
+    const theirHold = purchase('alice', 1);
+    await applyShardBatch(pool, ours, 0, [ourHold], new Date());
+    await applyShardBatch(pool, theirs, 0, [theirHold], new Date());
+
+    // Same shard number, same buyer, same ticket type name: only the event differs.
+    const release = {
+      v: 1 as const,
+      kind: 'release.requested' as const,
+      orderId: theirHold.orderId,
+      buyerId: 'alice',
+    };
+    const reuse = purchase('bob', 1, { orderId: theirHold.orderId });
+    const result = await applyShardBatch(pool, ours, 0, [release, reuse], new Date());
+
+    expect(result.outcomes).toEqual([
+      { orderId: theirHold.orderId, kind: 'ignored', reason: 'unknown_order' },
+      { orderId: theirHold.orderId, kind: 'rejected', reason: 'order_id_taken' },
+    ]);
+    expect(result.deadLetters.map((d) => d.index)).toEqual([0, 1]);
+    expect(result.rejected).toEqual([]);
+    expect(await findOrder(pool, theirHold.orderId)).toMatchObject({ status: 'HELD', buyerId: 'alice' });
+    expect((await eventCounters(pool, ours))[0]).toMatchObject({ held: 1 });
+    expect((await eventCounters(pool, theirs))[0]).toMatchObject({ held: 1 });
+    expect(await invariantViolations(pool)).toEqual([]);
+  });
+
+  it('reports a command the database refuses as a refusal, naming the SQLSTATE, and writes nothing', async () => {
+    const event = eventOnSale(uniqueName('refuse'));
+    await provisionEvent({ pool, admin }, event);
+    const fine = purchase('carol', 1);
+    const failure = await applyShardBatch(
+      pool,
+      event,
+      0,
+      [fine, purchase('nul\u0000byte', 1)],
+      new Date(),
+    ).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(RefusedByStoreError);
+    expect(failure).toMatchObject({ sqlState: '22021' });
+    expect(await findOrder(pool, fine.orderId)).toBeUndefined();
   });
 });

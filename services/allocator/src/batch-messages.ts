@@ -1,0 +1,103 @@
+import type { EventKey, Outcome, ShardCommand } from '@boxoffice/inventory';
+import type { Logger } from '@boxoffice/platform/logger';
+import type { OrderReply } from '@boxoffice/platform/replies';
+import type { Redis } from 'ioredis';
+import type { KafkaMessage, Message } from 'kafkajs';
+import type { AppliedBatch } from './isolated-batch.ts';
+
+/** What a batch tells the world after its transaction: order events, dead letters, replies. */
+
+/** Dead letters keep the original bytes, and say why and where they came from in headers. */
+export function deadLetterMessages(
+  eventLabel: string,
+  topic: string,
+  partition: number,
+  dead: { message: KafkaMessage; reason: string }[],
+): Message[] {
+  return dead.map(({ message, reason }) => ({
+    key: eventLabel,
+    value: message.value,
+    headers: {
+      reason,
+      'source-topic': topic,
+      'source-partition': String(partition),
+      'source-offset': message.offset,
+    },
+  }));
+}
+
+/**
+ * One order event per change and per recorded rejection; nothing for a command that changed nothing,
+ * a request that moved to another shard (that shard reports it) or a purchase that was not recorded.
+ */
+export function orderEventMessages(
+  event: EventKey,
+  applied: AppliedBatch,
+  forwardedIds: Set<string>,
+): Message[] {
+  return applied.outcomes
+    .filter(
+      (o) =>
+        o.kind !== 'ignored' &&
+        o.kind !== 'duplicate' &&
+        !forwardedIds.has(o.orderId) &&
+        (o.kind !== 'rejected' || applied.rejectedIds.has(o.orderId)),
+    )
+    .map((o) => ({
+      key: o.orderId,
+      value: JSON.stringify({
+        v: 1,
+        kind: `order.${o.kind}`,
+        event,
+        orderId: o.orderId,
+        at: new Date().toISOString(),
+        ...detail(o),
+      }),
+    }));
+}
+
+function detail(outcome: Outcome): Record<string, unknown> {
+  if (outcome.kind === 'rejected' || outcome.kind === 'ignored') return { reason: outcome.reason };
+  return {
+    status: outcome.order.status,
+    ticketType: outcome.order.ticketType,
+    quantity: outcome.order.quantity,
+  };
+}
+
+/**
+ * Replies go to the purchase-api instance named in the command; a lost reply only means a 202. A
+ * rejection is told when it is final: recorded as REJECTED, or dead-lettered (nothing will ever
+ * record it, and the requester should not wait for it).
+ */
+export async function publishReplies(
+  redis: Redis,
+  logger: Logger,
+  commands: ShardCommand[],
+  applied: AppliedBatch,
+  forwardedIds: Set<string>,
+  deadLettered: Set<number>,
+): Promise<void> {
+  const byChannel = new Map<string, OrderReply[]>();
+  commands.forEach((command, i) => {
+    const outcome = applied.outcomes[i]!;
+    if (!('replyTo' in command) || !command.replyTo || forwardedIds.has(command.orderId)) return;
+    if (outcome.kind === 'rejected' && !applied.rejectedIds.has(command.orderId) && !deadLettered.has(i))
+      return;
+    const reply: OrderReply = {
+      orderId: command.orderId,
+      kind: outcome.kind,
+      ...('reason' in outcome ? { reason: outcome.reason } : {}),
+      ...('order' in outcome ? { status: outcome.order.status, expiresAt: outcome.order.expiresAt } : {}),
+      ...('order' in outcome && outcome.order.rejectReason ? { reason: outcome.order.rejectReason } : {}),
+    };
+    const replies = byChannel.get(command.replyTo) ?? [];
+    replies.push(reply);
+    byChannel.set(command.replyTo, replies);
+  });
+  if (byChannel.size === 0) return;
+  // One message per waiting purchase-api instance, however many of its orders the batch answered.
+  const pipeline = redis.pipeline();
+  for (const [channel, replies] of byChannel) pipeline.publish(channel, JSON.stringify(replies));
+  await pipeline.exec().catch((error: Error) => logger.warn({ err: error }, 'replies not published'));
+}
