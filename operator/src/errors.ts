@@ -1,6 +1,7 @@
 import { CapacityBelowAllocatedError } from '@boxoffice/inventory';
 import { ShardsDecreaseError } from '@boxoffice/store';
 import { ApiException } from '@kubernetes/client-node';
+import { isRefusedByDatabase, refusalMessage } from './database-refusal.ts';
 
 /**
  * The retry policy, in types: a reconcile either fails in a way the next attempt may not
@@ -23,7 +24,13 @@ export const TerminalReason = {
   CapacityBelowAllocated: 'CapacityBelowAllocated',
   ShardsDecreased: 'ShardsDecreased',
   NamespaceTerminating: 'NamespaceTerminating',
+  /** A limit PostgreSQL has and the CRD did not know (a CHECK, a column type). */
+  SpecRefusedByDatabase: 'SpecRefusedByDatabase',
 } as const;
+
+const TERMINAL_REASONS = new Set<string>(Object.values(TerminalReason));
+
+export const isTerminalReason = (reason: string): boolean => TERMINAL_REASONS.has(reason);
 
 /** Maps what the provisioning module and the API server throw onto the retry policy. */
 export function asTerminal(error: unknown): TerminalError | undefined {
@@ -32,6 +39,8 @@ export function asTerminal(error: unknown): TerminalError | undefined {
     return new TerminalError(TerminalReason.CapacityBelowAllocated, error.message, { cause: error });
   if (error instanceof ShardsDecreaseError)
     return new TerminalError(TerminalReason.ShardsDecreased, error.message, { cause: error });
+  if (isRefusedByDatabase(error))
+    return new TerminalError(TerminalReason.SpecRefusedByDatabase, refusalMessage(error), { cause: error });
   // Writes into a namespace being deleted can never succeed; its deletion requeues the event.
   if (
     error instanceof ApiException &&
@@ -62,4 +71,28 @@ export function errorMessage(error: unknown): string {
     return `HTTP ${error.code}`;
   }
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * A terminal refusal of provisioning already reported for this generation of the spec. The
+ * reconcile does not provision again until the spec changes (a new generation): a refused spec
+ * costs one attempt and one Event, not one per resync or operator restart.
+ */
+export function standingRefusal(
+  conditions:
+    | readonly {
+        type: string;
+        status: string;
+        reason: string;
+        message: string;
+        observedGeneration?: number;
+      }[]
+    | undefined,
+  generation: number | undefined,
+): { reason: string; message: string } | undefined {
+  const inventory = conditions?.find((c) => c.type === 'InventoryReady');
+  if (!inventory || inventory.status !== 'False' || !isTerminalReason(inventory.reason)) return undefined;
+  if (inventory.observedGeneration === undefined || inventory.observedGeneration !== generation)
+    return undefined;
+  return { reason: inventory.reason, message: inventory.message };
 }

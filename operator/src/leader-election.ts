@@ -1,4 +1,5 @@
 import { ApiException, CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import { expired, observe, type LeaseObservation } from './lease-observation.ts';
 
 /**
  * Lease times are MicroTime: the API server wants exactly six fractional digits, while
@@ -15,25 +16,39 @@ export interface LeaderElectionOptions {
   identity: string;
   leaseDurationSeconds: number;
   renewIntervalMs: number;
+  /** Runs beside the renew loop, never blocking it: a slow start must not let the lease lapse. */
   onStartedLeading: () => void | Promise<void>;
   onStoppedLeading: () => void | Promise<void>;
+  /** A rejected onStartedLeading; without it the rejection is left unhandled (the process fails). */
+  onError?: (error: unknown) => void;
+  /** The wall clock written into renewTime/acquireTime (only informative to others). */
+  now?: () => Date;
+  /** The monotonic clock (ms) that decides expiry and the renew deadline. */
+  monotonicMs?: () => number;
 }
 
 /**
  * Leader election on a coordination.k8s.io Lease, the way client-go does it: the holder renews
- * the lease; another replica takes it over only once it has not been renewed for the lease
- * duration. Every write carries the resourceVersion it read, so two candidates can never both win.
+ * the lease; another replica takes it over only once it has itself seen no change of the lease for
+ * the lease duration, measured on its own monotonic clock (so skewed clocks never elect two
+ * leaders). Every write carries the resourceVersion it read, so two candidates can never both win.
  */
 export class LeaderElector {
   private readonly api: CoordinationV1Api;
   private readonly options: LeaderElectionOptions;
+  private readonly now: () => Date;
+  private readonly monotonicMs: () => number;
   private timer: NodeJS.Timeout | undefined;
   private leading = false;
-  private renewedAt = 0;
+  private renewedAtMs = 0;
+  private observed: LeaseObservation | undefined;
   private stopped = false;
+  private inFlight: Promise<void> | undefined;
 
   constructor(options: LeaderElectionOptions) {
     this.options = options;
+    this.now = options.now ?? (() => new Date());
+    this.monotonicMs = options.monotonicMs ?? (() => performance.now());
     this.api = options.kubeConfig.makeApiClient(CoordinationV1Api);
   }
 
@@ -50,26 +65,31 @@ export class LeaderElector {
       let leading: boolean;
       try {
         leading = await this.tryAcquireOrRenew();
-        if (leading) this.renewedAt = Date.now();
+        if (leading) this.renewedAtMs = this.monotonicMs();
       } catch {
         // One failed request is not a lost lease.
-        leading = this.leading && Date.now() - this.renewedAt < renewDeadlineMs;
+        leading = this.leading && this.monotonicMs() - this.renewedAtMs < renewDeadlineMs;
       }
+      if (this.stopped) return;
       if (leading !== this.leading) {
         this.leading = leading;
-        await (leading ? this.options.onStartedLeading() : this.options.onStoppedLeading());
+        if (leading) this.startLeading();
+        else await this.options.onStoppedLeading();
       }
-      if (!this.stopped) this.timer = setTimeout(() => void tick(), this.options.renewIntervalMs);
+      if (!this.stopped) this.timer = setTimeout(() => void run(), this.options.renewIntervalMs);
     };
-    void tick();
+    const run = (): Promise<void> => (this.inFlight = tick());
+    void run();
   }
 
   /** Stops renewing; with `release`, hands the lease over at once instead of letting it expire. */
   async stop(options: { release: boolean }): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    if (options.release && this.leading) {
-      const lease = await this.read();
+    // A renewal already sent finishes first: after stop() this replica writes nothing more.
+    await this.inFlight?.catch(() => undefined);
+    if (options.release) {
+      const lease = await this.read().catch(() => undefined);
       if (lease?.spec?.holderIdentity === this.options.identity) {
         await this.api
           .replaceNamespacedLease({
@@ -86,6 +106,12 @@ export class LeaderElector {
     }
   }
 
+  /** Not awaited (client-go runs it in its own goroutine): renewals go on while the leader starts. */
+  private startLeading(): void {
+    const started = Promise.resolve().then(() => this.options.onStartedLeading());
+    if (this.options.onError) started.catch(this.options.onError);
+  }
+
   private async read(): Promise<V1Lease | undefined> {
     try {
       return await this.api.readNamespacedLease({
@@ -98,46 +124,70 @@ export class LeaderElector {
     }
   }
 
+  /** Remembers what this write produced, so our own renewal is not mistaken for the holder's. */
+  private remember(lease: V1Lease): void {
+    this.observed = observe(this.observed, leaseRecord(lease), this.monotonicMs());
+  }
+
   private async tryAcquireOrRenew(): Promise<boolean> {
     const { identity, leaseDurationSeconds, name, namespace } = this.options;
-    const at = new Date();
-    const now = microTime(at);
     const lease = await this.read();
+    // Taken after the expiry check, so acquireTime is never earlier than the moment it was decided.
+    const now = (): Date => microTime(this.now());
     if (!lease) {
-      await this.api.createNamespacedLease({
-        namespace,
-        body: {
-          metadata: { name, namespace },
-          spec: {
-            holderIdentity: identity,
-            leaseDurationSeconds,
-            acquireTime: now,
-            renewTime: now,
-            leaseTransitions: 0,
+      const at = now();
+      this.remember(
+        await this.api.createNamespacedLease({
+          namespace,
+          body: {
+            metadata: { name, namespace },
+            spec: {
+              holderIdentity: identity,
+              leaseDurationSeconds,
+              acquireTime: at,
+              renewTime: at,
+              leaseTransitions: 0,
+            },
           },
-        },
-      });
+        }),
+      );
       return true;
     }
+    this.remember(lease);
     const spec = lease.spec ?? {};
-    const renewedAt = spec.renewTime ? new Date(spec.renewTime).getTime() : 0;
-    const expired = renewedAt + (spec.leaseDurationSeconds ?? leaseDurationSeconds) * 1000 < at.getTime();
-    if (spec.holderIdentity && spec.holderIdentity !== identity && !expired) return false;
+    const heldByOther = !!spec.holderIdentity && spec.holderIdentity !== identity;
+    if (heldByOther && !expired(this.observed!, this.monotonicMs(), leaseDurationSeconds)) return false;
     const takingOver = spec.holderIdentity !== identity;
-    await this.api.replaceNamespacedLease({
-      name,
-      namespace,
-      body: {
-        ...lease,
-        spec: {
-          ...spec,
-          holderIdentity: identity,
-          leaseDurationSeconds,
-          renewTime: now,
-          ...(takingOver ? { acquireTime: now, leaseTransitions: (spec.leaseTransitions ?? 0) + 1 } : {}),
+    const at = now();
+    this.remember(
+      await this.api.replaceNamespacedLease({
+        name,
+        namespace,
+        body: {
+          ...lease,
+          spec: {
+            ...spec,
+            holderIdentity: identity,
+            leaseDurationSeconds,
+            renewTime: at,
+            ...(takingOver ? { acquireTime: at, leaseTransitions: (spec.leaseTransitions ?? 0) + 1 } : {}),
+          },
         },
-      },
-    });
+      }),
+    );
     return true;
   }
 }
+
+function leaseRecord(lease: V1Lease): LeaseObservation['record'] {
+  return {
+    holderIdentity: lease.spec?.holderIdentity,
+    renewTime: timeText(lease.spec?.renewTime),
+    resourceVersion: lease.metadata?.resourceVersion,
+    leaseDurationSeconds: lease.spec?.leaseDurationSeconds,
+  };
+}
+
+// client-node hands MicroTime back as a Date (or the string, depending on the path).
+const timeText = (time: Date | string | undefined): string | undefined =>
+  time instanceof Date ? time.toISOString() : time;

@@ -3,7 +3,7 @@ import { eventCounters, provisionEvent, TicketTypeInUseError, type ProvisionDeps
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { childrenApplier } from './children.ts';
 import type { OperatorConfig } from './config.ts';
-import { asTerminal, errorMessage, isConflict, isNotFound, TerminalError } from './errors.ts';
+import { asTerminal, errorMessage, isConflict, isNotFound, standingRefusal, TerminalError } from './errors.ts';
 import { finalizer } from './finalizer.ts';
 import { kedaDiscovery } from './keda.ts';
 import { eventRecorder } from './kube-events.ts';
@@ -74,6 +74,12 @@ export function ticketEventReconciler(deps: ReconcilerDeps): (key: string) => Pr
   const provision = async (
     event: TicketEvent,
   ): Promise<{ topic: ChildState; inventory: ChildState; retryable?: unknown }> => {
+    const refused = standingRefusal(event.status?.conditions, event.metadata.generation);
+    if (refused)
+      return {
+        topic: { ready: true, reason: Reason.Provisioned, message: 'topic exists' },
+        inventory: { ready: false, ...refused },
+      };
     try {
       await provisionEvent(deps.provision, toEventDefinition(event));
       return {

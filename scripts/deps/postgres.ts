@@ -5,6 +5,7 @@ import type { Settings } from './env-file.ts';
 import { DepsError } from './errors.ts';
 import type { Part } from './part.ts';
 import { PartState } from './part-state.ts';
+import { asServerUser, serverHome, serverUser } from './postgres-home.ts';
 import { ensureDebianPackages } from './prerequisites.ts';
 import { freePort, run, startDaemon, waitUntil } from './processes.ts';
 
@@ -21,24 +22,6 @@ function binDir(): string {
   if (majors.length === 0)
     throw new DepsError(`PostgreSQL ${MIN_MAJOR}+ server binaries not found under ${root}`);
   return join(root, String(majors[0]), 'bin');
-}
-
-/**
- * PostgreSQL refuses to run as root, so as root its commands run as the package's `postgres` user
- * through setpriv, which execs in place (the recorded PID is the server's own).
- */
-function asServerUser(
-  command: string,
-  args: string[],
-): { command: string; args: string[]; owner?: { uid: number; gid: number } } {
-  if (process.getuid?.() !== 0) return { command, args };
-  const uid = Number(run('id', ['-u', 'postgres']).trim());
-  const gid = Number(run('id', ['-g', 'postgres']).trim());
-  return {
-    command: 'setpriv',
-    args: [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', command, ...args],
-    owner: { uid, gid },
-  };
 }
 
 export class Postgres implements Part {
@@ -62,9 +45,10 @@ export class Postgres implements Part {
     const saved = this.state.savedSettings();
     if (saved && this.running()) return saved;
     const bin = binDir();
-    const user = asServerUser('true', []).owner;
-    const data = join(this.state.dir, 'data');
-    const socketDir = join(this.state.dir, 'socket');
+    const user = serverUser();
+    const home = serverHome(this.state.dir, user);
+    const data = join(home, 'data');
+    const socketDir = join(home, 'socket');
     const owned = (path: string): void => {
       mkdirSync(path, { recursive: true });
       if (user) chownSync(path, user.uid, user.gid);
@@ -72,7 +56,7 @@ export class Postgres implements Part {
     owned(socketDir);
     if (!existsSync(join(data, 'PG_VERSION'))) {
       owned(data);
-      const initdb = asServerUser(join(bin, 'initdb'), [
+      const initdb = asServerUser(user, join(bin, 'initdb'), [
         '-D',
         data,
         '-U',
@@ -86,7 +70,7 @@ export class Postgres implements Part {
     }
     const port = await freePort();
     const logFile = this.state.logFile('postgres');
-    const server = asServerUser(join(bin, 'postgres'), [
+    const server = asServerUser(user, join(bin, 'postgres'), [
       ...['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', socketDir],
       ...['-c', 'max_connections=300', '-c', 'shared_buffers=256MB'],
     ]);

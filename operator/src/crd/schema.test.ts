@@ -31,6 +31,18 @@ describe('the TicketEvent schema', () => {
     for (const rule of rules) expect(rule).toMatch(/(spec|metadata)\.[a-zA-Z]+/);
   });
 
+  it('bounds every number and every string a spec carries (the database has limits, admission knows them)', () => {
+    const spec = (root.properties as Record<string, Record<string, unknown>>).spec!;
+    const unbounded = [...properties(spec, 'spec')]
+      .filter(([, node]) =>
+        node.type === 'integer'
+          ? node.minimum === undefined || node.maximum === undefined
+          : node.type === 'string' && node.enum === undefined && node.maxLength === undefined,
+      )
+      .map(([path]) => path);
+    expect(unbounded).toEqual([]);
+  });
+
   it('types defaulted fields as always present, as the API server returns them', () => {
     const spec = {} as TicketEventSpec;
     // Compile-time checks: these lines fail `tsc` if the inferred types drift from the schema.

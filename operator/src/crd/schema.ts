@@ -6,6 +6,46 @@
  */
 import { array, boolean, enumOf, integer, object, raw, string, withDefault, type TypeOf } from './builder.ts';
 
+/*
+ * Limits. Every number and string a TicketEvent carries into PostgreSQL is bounded here, so that a
+ * spec the database would refuse is refused at admission instead, with the field named
+ * (operator/test/admission.integration.test.ts holds a case for every CHECK and column limit of the
+ * migrations).
+ */
+/** Most minor units per ticket: 10^12 is exact in a JSON number, and 10^12 × perBuyerLimit fits bigint. */
+export const MAX_PRICE = 1_000_000_000_000;
+export const MAX_CAPACITY = 10_000_000;
+export const MAX_SHARDS = 256;
+export const MAX_PER_BUYER_LIMIT = 1000;
+export const MAX_LAG_THRESHOLD = 1_000_000;
+/** Six digits per unit keep CEL's duration() far from overflowing (it parses Go durations, int64 ns). */
+const HOLD_TTL_PATTERN = '^([0-9]{1,6}h)?([0-9]{1,6}m)?([0-9]{1,6}s)?$';
+export const HOLD_TTL_BOUNDS = { min: '1s', max: '24h' } as const;
+
+/** A CEL rule on the field itself; `message` must name the field (schema.test.ts checks it). */
+const rule = (celRule: string, message: string) => ({ rule: celRule, message });
+
+/** PostgreSQL text cannot hold NUL characters. */
+const noNul = (field: string) =>
+  rule("!self.contains('\\u0000')", `${field} must not contain NUL characters`);
+
+/**
+ * An RFC 3339 time that CEL, JavaScript and PostgreSQL read alike: CEL's timestamp() is stricter than
+ * the schema's date-time format (which also takes times without a zone), and the year is kept where
+ * every one of them counts the same way.
+ */
+const timestamp = (field: string, description: string) =>
+  string(description, {
+    format: 'date-time',
+    maxLength: 64,
+    'x-kubernetes-validations': [
+      rule(
+        "timestamp(self) >= timestamp('1970-01-01T00:00:00Z')",
+        `${field} must be an RFC 3339 time (e.g. 2027-05-01T19:30:00Z) from 1970 on`,
+      ),
+    ],
+  });
+
 const ticketType = object(
   'A kind of ticket with its own price and capacity.',
   {
@@ -13,15 +53,19 @@ const ticketType = object(
       pattern: '^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$',
       maxLength: 32,
     }),
-    price: integer('Price in minor units of the currency (e.g. cents); 0 makes the tickets free.', {
-      minimum: 0,
+    price: integer(
+      'Price in minor units of the currency (e.g. cents), 0 to 10^12; 0 makes the tickets free.',
+      { minimum: 0, maximum: MAX_PRICE },
+    ),
+    currency: string('ISO 4217 currency code, three capital letters.', {
+      pattern: '^[A-Z]{3}$',
+      maxLength: 3,
     }),
-    currency: string('ISO 4217 currency code, three capital letters.', { pattern: '^[A-Z]{3}$' }),
     capacity: integer(
-      'Number of tickets of this type; may grow, and may shrink only down to what is held or sold.',
+      'Number of tickets of this type, at most 10,000,000; may grow, and may shrink only down to what is held or sold.',
       {
         minimum: 0,
-        maximum: 10_000_000,
+        maximum: MAX_CAPACITY,
       },
     ),
   },
@@ -31,17 +75,34 @@ const ticketType = object(
 const sales = object(
   'The sale window and per-buyer rules.',
   {
-    opensAt: string('When buyers may start ordering (RFC 3339).', { format: 'date-time' }),
-    closesAt: string('When the sale closes (RFC 3339); must be after opensAt.', { format: 'date-time' }),
+    opensAt: timestamp('spec.sales.opensAt', 'When buyers may start ordering (RFC 3339).'),
+    closesAt: timestamp(
+      'spec.sales.closesAt',
+      'When the sale closes (RFC 3339); at least a second after opensAt.',
+    ),
     perBuyerLimit: withDefault(
-      integer('Most tickets one buyer may hold or buy for this event.', { minimum: 1, maximum: 1000 }),
+      integer('Most tickets one buyer may hold or buy for this event, 1 to 1000.', {
+        minimum: 1,
+        maximum: MAX_PER_BUYER_LIMIT,
+      }),
       4,
     ),
     holdTtl: withDefault(
-      string('How long an unpaid hold keeps its seats, as a duration such as 10m, 90s or 1h30m.', {
-        pattern: '^([0-9]+h)?([0-9]+m)?([0-9]+s)?$',
-        minLength: 2,
-      }),
+      string(
+        `How long an unpaid hold keeps its seats, ${HOLD_TTL_BOUNDS.min} to ${HOLD_TTL_BOUNDS.max}, as a duration such as 10m, 90s or 1h30m.`,
+        {
+          pattern: HOLD_TTL_PATTERN,
+          minLength: 2,
+          maxLength: 21,
+          'x-kubernetes-validations': [
+            // Guarded by the pattern, so a malformed value gets the pattern's message, not a CEL error.
+            rule(
+              `!self.matches('${HOLD_TTL_PATTERN}') || (duration(self) >= duration('${HOLD_TTL_BOUNDS.min}') && duration(self) <= duration('${HOLD_TTL_BOUNDS.max}'))`,
+              `spec.sales.holdTtl must be between ${HOLD_TTL_BOUNDS.min} and ${HOLD_TTL_BOUNDS.max}`,
+            ),
+          ],
+        },
+      ),
       '10m',
     ),
   },
@@ -50,8 +111,10 @@ const sales = object(
     extra: {
       'x-kubernetes-validations': [
         {
-          rule: 'timestamp(self.closesAt) > timestamp(self.opensAt)',
-          message: 'spec.sales.closesAt must be after spec.sales.opensAt',
+          // A whole second: the operator and PostgreSQL keep fewer fractional digits than CEL, and
+          // the database insists that the sale closes after it opens.
+          rule: "timestamp(self.closesAt) - timestamp(self.opensAt) >= duration('1s')",
+          message: 'spec.sales.closesAt must be at least 1s after spec.sales.opensAt',
           fieldPath: '.closesAt',
         },
       ],
@@ -64,18 +127,24 @@ const allocator = withDefault(
     'Scaling of the event allocator on consumer lag (KEDA).',
     {
       minReplicas: withDefault(
-        integer('Fewest allocator replicas; 0 scales to zero when the event is idle.', { minimum: 0 }),
+        integer('Fewest allocator replicas; 0 scales to zero when the event is idle.', {
+          minimum: 0,
+          maximum: MAX_SHARDS,
+        }),
         0,
       ),
       maxReplicas: withDefault(
         integer(
           'Most allocator replicas; at most spec.shards (a consumer group uses no more consumers than partitions).',
-          { minimum: 1 },
+          { minimum: 1, maximum: MAX_SHARDS },
         ),
         1,
       ),
       lagThreshold: withDefault(
-        integer('Consumer lag per replica that triggers scaling out.', { minimum: 1 }),
+        integer('Consumer lag per replica that triggers scaling out, 1 to 1,000,000.', {
+          minimum: 1,
+          maximum: MAX_LAG_THRESHOLD,
+        }),
         100,
       ),
     },
@@ -99,9 +168,16 @@ const allocator = withDefault(
 export const spec = object(
   'What the organizer declares: the event, its sale and how its inventory is sharded.',
   {
-    displayName: string('Name shown to buyers.', { minLength: 1, maxLength: 200 }),
-    venue: string('Where the event takes place.', { maxLength: 200 }),
-    startsAt: string('When the event starts (RFC 3339).', { format: 'date-time' }),
+    displayName: string('Name shown to buyers, 1 to 200 characters.', {
+      minLength: 1,
+      maxLength: 200,
+      'x-kubernetes-validations': [noNul('spec.displayName')],
+    }),
+    venue: string('Where the event takes place, at most 200 characters.', {
+      maxLength: 200,
+      'x-kubernetes-validations': [noNul('spec.venue')],
+    }),
+    startsAt: timestamp('spec.startsAt', 'When the event starts (RFC 3339).'),
     sales,
     ticketTypes: array('Ticket types on sale, keyed by name.', ticketType, {
       minItems: 1,
@@ -112,7 +188,7 @@ export const spec = object(
     shards: withDefault(
       integer('Inventory shards (Kafka partitions) the capacity is split over: 1 to 256, never decreasing.', {
         minimum: 1,
-        maximum: 256,
+        maximum: MAX_SHARDS,
         'x-kubernetes-validations': [{ rule: 'self >= oldSelf', message: 'spec.shards may not decrease' }],
       }),
       1,
