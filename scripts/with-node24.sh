@@ -17,10 +17,12 @@ if [ "$major" -lt 24 ]; then
   PATH="$nodedir/bin:$PATH"
   export PATH
 fi
-# A clean clone has no node_modules yet: `npm start` and `npm test` install them first.
+# A clean clone has no node_modules yet: `npm start` and `npm test` install them first, exactly
+# as the committed package-lock.json says. `npm ci` never rewrites the lock file (a clean clone
+# stays clean) and fails loudly when package.json and the lock disagree.
 root=$(cd "$(dirname "$0")/.." && pwd)
 if [ ! -d "$root/node_modules/.bin" ]; then
-  echo "boxoffice: installing npm dependencies (first run)" >&2
-  (cd "$root" && npm install --no-audit --no-fund >&2)
+  echo "boxoffice: installing npm dependencies from package-lock.json (first run)" >&2
+  (cd "$root" && npm ci --no-audit --no-fund >&2)
 fi
 exec "$@"

@@ -18,12 +18,15 @@ function isInstalled(pkg: string): boolean {
  * Installs Debian packages that are missing, as root directly or through passwordless sudo.
  * Without either, says exactly which packages to install by hand.
  */
-export function ensureDebianPackages(packages: string[]): void {
+export function ensureDebianPackages(
+  packages: string[],
+  withoutApt = 'or point boxoffice at existing servers (README: "Using existing servers")',
+): void {
   const missing = packages.filter((pkg) => !isInstalled(pkg));
   if (missing.length === 0) return;
   if (!which('apt-get')) {
     throw new DepsError(
-      `missing packages ${missing.join(', ')} and apt-get is not available; install them, or point boxoffice at existing servers (README: "Using existing servers")`,
+      `missing packages ${missing.join(', ')} and apt-get is not available; install them, ${withoutApt}`,
     );
   }
   const asRoot = process.getuid?.() === 0;
@@ -46,4 +49,24 @@ export function ensureDebianPackages(packages: string[]): void {
     run(cmd!, rest, { env, what: 'apt-get update' });
     install();
   }
+}
+
+/** The commands that build and run the container images without a Docker daemon (docs/operations.md). */
+const containerTools = ['buildah', 'podman', 'runc', 'mmdebstrap'];
+let containerToolsFound = false;
+
+/**
+ * Installs buildah, podman, runc and mmdebstrap from Debian when any is missing from PATH (once;
+ * a machine that has them from elsewhere keeps its own).
+ */
+export function ensureContainerTools(): void {
+  if (containerToolsFound || containerTools.every((command) => which(command))) {
+    containerToolsFound = true;
+    return;
+  }
+  ensureDebianPackages(
+    containerTools,
+    'or build the images with Docker instead (docs/operations.md: "Building the images")',
+  );
+  containerToolsFound = true;
 }

@@ -3,14 +3,15 @@ import { join } from 'node:path';
 import type { Settings } from './env-file.ts';
 import type { Part } from './part.ts';
 import { cacheDir } from './paths.ts';
-import { ensureDebianPackages, requireCommand } from './prerequisites.ts';
+import { ensureContainerTools, ensureDebianPackages, requireCommand } from './prerequisites.ts';
 import { run, which } from './processes.ts';
 
 export const K6_VERSION = 'v1.8.1';
 const k6Bin = join(cacheDir, `k6-${K6_VERSION}`, 'bin', 'k6');
 
 /**
- * Command-line tools the load and observability work runs (k6; Prometheus and promtool).
+ * Command-line tools the load and observability work runs (k6; Prometheus and promtool), and the
+ * ones that build and smoke-run the container images (buildah, podman, runc, mmdebstrap).
  * Nothing is started: `up` only reports where they are.
  */
 export class Tools implements Part {
@@ -30,6 +31,7 @@ export class Tools implements Part {
       });
     }
     if (!which('promtool') || !which('prometheus')) ensureDebianPackages(['prometheus']);
+    ensureContainerTools();
   }
 
   running(): boolean {
