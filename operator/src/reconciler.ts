@@ -3,7 +3,14 @@ import { eventCounters, provisionEvent, TicketTypeInUseError, type ProvisionDeps
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { childrenApplier } from './children.ts';
 import type { OperatorConfig } from './config.ts';
-import { asTerminal, errorMessage, isConflict, isNotFound, standingRefusal, TerminalError } from './errors.ts';
+import {
+  asTerminal,
+  errorMessage,
+  isConflict,
+  isNotFound,
+  standingRefusal,
+  TerminalError,
+} from './errors.ts';
 import { finalizer } from './finalizer.ts';
 import { kedaDiscovery } from './keda.ts';
 import { eventRecorder } from './kube-events.ts';
