@@ -47,12 +47,8 @@ function containerSecurityContext(doc: string) {
   return group(
     {
       runAsNonRoot: flag(true, 'Refuse to start as root.'),
-      runAsUser: count(
-        65532,
-        'Numeric user, so the kubelet can check runAsNonRoot whatever the image says.',
-        1,
-      ),
-      runAsGroup: count(65532, 'Numeric group.', 1),
+      runAsUser: count(1000, "The image's numeric user, so the kubelet can check runAsNonRoot.", 1),
+      runAsGroup: count(1000, 'Numeric group.', 1),
       readOnlyRootFilesystem: flag(true, 'Root filesystem read-only (/tmp is an emptyDir).'),
       allowPrivilegeEscalation: flag(false, 'No setuid escalation.'),
       privileged: flag(false, 'Never privileged.'),
@@ -199,7 +195,7 @@ export const valuesSchema = z.strictObject({
   commonLabels: stringMap('Labels added to every object.'),
   image: imageReference(
     { repository: 'ghcr.io/boxoffice-dev/boxoffice', pullPolicy: 'IfNotPresent' },
-    'The one platform image; each component selects its entrypoint with args.',
+    'The one platform image; each component names the service it runs in args.',
     false,
   ),
   imagePullSecrets: leaf(
@@ -276,9 +272,9 @@ export const valuesSchema = z.strictObject({
   podSecurityContext: group(
     {
       runAsNonRoot: flag(true, 'Refuse to start as root.'),
-      runAsUser: count(65532, 'Numeric user.', 1),
-      runAsGroup: count(65532, 'Numeric group.', 1),
-      fsGroup: count(65532, 'Group owning mounted volumes.', 1),
+      runAsUser: count(1000, 'Numeric user.', 1),
+      runAsGroup: count(1000, 'Numeric group.', 1),
+      fsGroup: count(1000, 'Group owning mounted volumes.', 1),
       seccompProfile: group(
         { type: leaf(z.enum(['RuntimeDefault', 'Localhost']), 'RuntimeDefault', 'Seccomp profile type.') },
         'Seccomp profile.',
@@ -292,11 +288,7 @@ export const valuesSchema = z.strictObject({
   operator: group(
     {
       replicas: count(2, 'Replicas; one leads (a Lease), the others take over within the lease duration.', 1),
-      args: leaf(
-        z.array(z.string()),
-        ['operator/src/main.ts'],
-        'Arguments to the image: the operator entrypoint.',
-      ),
+      args: leaf(z.array(z.string()), ['operator'], 'Arguments to the image: the service it runs.'),
       resources: resources({ cpu: '50m', memory: '128Mi' }, { cpu: '500m', memory: '384Mi' }),
       watchNamespace: text('', 'Reconcile TicketEvents in this namespace only; empty: every namespace.'),
       serviceAccount: group(
@@ -321,14 +313,10 @@ export const valuesSchema = z.strictObject({
         {
           namespace: text(
             '',
-            'Where allocators will run (ALLOCATOR_NAMESPACE); empty: the release namespace.',
+            'The namespace allocators are to run in (ALLOCATOR_NAMESPACE; the operator reads it once allocators move out of organizer namespaces); empty: the release namespace.',
           ),
           image: imageReference({ repository: '', pullPolicy: '' }, 'Allocator image.', true),
-          args: leaf(
-            z.array(z.string()),
-            ['services/allocator/src/main.ts'],
-            'Arguments to the image: the allocator entrypoint.',
-          ),
+          args: leaf(z.array(z.string()), ['allocator'], 'Arguments to the image: the service it runs.'),
           resources: resources({ cpu: '100m', memory: '128Mi' }, { cpu: '1', memory: '512Mi' }),
           securityContext: containerSecurityContext('Container security context of allocator pods.'),
         },
@@ -341,7 +329,7 @@ export const valuesSchema = z.strictObject({
   purchaseApi: api(
     {
       name: 'purchase-api (orders, releases, payment webhooks)',
-      main: 'services/purchase-api/src/main.ts',
+      main: 'purchase-api',
       replicas: 2,
       requests: { cpu: '250m', memory: '256Mi' },
       limits: { cpu: '1', memory: '512Mi' },
@@ -355,7 +343,7 @@ export const valuesSchema = z.strictObject({
   queryApi: api(
     {
       name: 'query-api (events, availability, orders, tickets)',
-      main: 'services/query-api/src/main.ts',
+      main: 'query-api',
       replicas: 2,
       requests: { cpu: '100m', memory: '192Mi' },
       limits: { cpu: '1', memory: '512Mi' },

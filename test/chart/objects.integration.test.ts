@@ -70,9 +70,9 @@ describe('images', () => {
   it("run the one platform image, tagged with the chart's appVersion, each component with its entrypoint", async () => {
     const objects = await render();
     const expected = {
-      operator: ['operator/src/main.ts'],
-      'purchase-api': ['services/purchase-api/src/main.ts'],
-      'query-api': ['services/query-api/src/main.ts'],
+      operator: ['operator'],
+      'purchase-api': ['purchase-api'],
+      'query-api': ['query-api'],
     };
     for (const [component, args] of Object.entries(expected)) {
       expect(containerOf(objects, component)).toMatchObject({
@@ -84,7 +84,7 @@ describe('images', () => {
     expect(env).toMatchObject({
       ALLOCATOR_IMAGE: 'ghcr.io/boxoffice-dev/boxoffice:0.1.0',
       ALLOCATOR_IMAGE_PULL_POLICY: 'IfNotPresent',
-      ALLOCATOR_ARGS: '["services/allocator/src/main.ts"]',
+      ALLOCATOR_ARGS: '["allocator"]',
     });
   });
 

@@ -78,7 +78,7 @@ describe('the desired allocator Deployment', () => {
       sampleEvent(),
       sampleConfig({
         ALLOCATOR_IMAGE_PULL_POLICY: 'Always',
-        ALLOCATOR_ARGS: '["services/allocator/src/main.ts"]',
+        ALLOCATOR_ARGS: '["allocator"]',
         ALLOCATOR_RESOURCES: JSON.stringify(resources),
         ALLOCATOR_SECURITY_CONTEXT: JSON.stringify(restricted),
       }),
@@ -86,7 +86,7 @@ describe('the desired allocator Deployment', () => {
     ) as { spec: { template: { spec: { containers: Record<string, unknown>[] } } } };
     expect(deployment.spec.template.spec.containers[0]).toMatchObject({
       imagePullPolicy: 'Always',
-      args: ['services/allocator/src/main.ts'],
+      args: ['allocator'],
       resources,
       securityContext: restricted,
     });
