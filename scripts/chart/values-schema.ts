@@ -75,21 +75,24 @@ function containerSecurityContext(doc: string) {
   );
 }
 
+/** An image; `inherit`: each empty key falls back to the platform image's (`image.*`). */
 function imageReference(defaults: { repository: string; pullPolicy: string }, doc: string, inherit: boolean) {
-  const also = inherit ? ' Empty: the platform image above.' : '';
+  const otherwise = (key: string, own: string) => (inherit ? `empty: image.${key}` : own);
   return group(
     {
-      repository: text(defaults.repository, `Image repository.${also}`),
-      tag: text('', `Image tag; empty: the chart's appVersion.${also}`),
+      repository: text(defaults.repository, `Image repository${inherit ? '; empty: image.repository' : ''}.`),
+      tag: text('', `Image tag; ${otherwise('tag', "empty: the chart's appVersion")}.`),
       digest: leaf(
         z.string().regex(/^(sha256:[a-f0-9]{64})?$/, 'expected sha256:<64 hex digits>'),
         '',
-        'Image digest (sha256:…); when set the image is pulled as repository@digest and the tag is ignored.',
+        `Image digest (sha256:…): pulled as repository@digest, the tag ignored${
+          inherit ? '; empty: image.digest if repository is empty too' : ''
+        }.`,
       ),
       pullPolicy: leaf(
         inherit ? z.union([pullPolicy, z.literal('')]) : pullPolicy,
         defaults.pullPolicy as never,
-        `Pull policy.${also}`,
+        `Pull policy${inherit ? '; empty: image.pullPolicy' : ''}.`,
       ),
     },
     doc,
