@@ -10,12 +10,43 @@ const secretKeyRef = z
     return { name: name!, key: key ?? 'DATABASE_URL' };
   });
 
+/** A setting given as JSON in one environment variable (lists and objects the chart passes through). */
+const jsonEnv = <T extends z.ZodType>(schema: T) =>
+  z
+    .string()
+    .transform((value, ctx) => {
+      try {
+        return JSON.parse(value) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'expected JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+
+const resourceList = z.record(z.string(), z.union([z.string(), z.number()]));
+
 /** The operator's one typed config: every key has a default or fails fast at start. */
 export const operatorConfig = z.object({
   ...connectionConfig,
   PORT: env.port(8090),
   /** Image of the allocator Deployment the operator renders per event. */
   ALLOCATOR_IMAGE: z.string().min(1).default('ghcr.io/boxoffice-dev/allocator:latest'),
+  ALLOCATOR_IMAGE_PULL_POLICY: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
+  /** Arguments to the allocator image (its entrypoint, for an image shared by every component); unset: the image's own. */
+  ALLOCATOR_ARGS: jsonEnv(z.array(z.string())).optional(),
+  /** The allocator container's resources (JSON, as in a pod spec); unset: the defaults of desired/allocator-deployment.ts. */
+  ALLOCATOR_RESOURCES: jsonEnv(
+    z.strictObject({ requests: resourceList, limits: resourceList }).partial(),
+  ).optional(),
+  /** The allocator container's securityContext (JSON, as in a pod spec); unset: non-root, read-only root filesystem. */
+  ALLOCATOR_SECURITY_CONTEXT: jsonEnv(z.record(z.string(), z.unknown())).optional(),
+  /**
+   * The namespace allocators are to run in, away from organizers (the platform's namespace, set by
+   * the Helm chart). Not read yet: until tenant isolation moves them, allocators run in their
+   * event's namespace.
+   */
+  ALLOCATOR_NAMESPACE: z.string().optional(),
   /** Kafka bootstrap servers as seen from inside the cluster (KEDA's trigger, allocator pods). */
   CLUSTER_KAFKA_BROKERS: z.string().optional(),
   /** Secret holding DATABASE_URL for allocator pods; unset: the URL is passed as plain env (local). */

@@ -3,12 +3,20 @@ import { readEnvFile, writeEnvFile, type Settings } from './env-file.ts';
 import { KubeControlPlane } from './kube.ts';
 import { Kafka } from './kafka.ts';
 import type { Part } from './part.ts';
+import { Helm } from './helm.ts';
 import { envFile, stateDir } from './paths.ts';
 import { Postgres } from './postgres.ts';
 import { Redis } from './redis.ts';
 import { Tools } from './tools.ts';
 
-export const parts: Part[] = [new Postgres(), new Redis(), new Kafka(), new KubeControlPlane(), new Tools()];
+export const parts: Part[] = [
+  new Postgres(),
+  new Redis(),
+  new Kafka(),
+  new KubeControlPlane(),
+  new Tools(),
+  new Helm(),
+];
 
 /** Installs or builds every part that the environment does not already provide. */
 export async function ensureAll(): Promise<void> {

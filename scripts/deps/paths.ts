@@ -20,3 +20,8 @@ export const envFile = join(stateDir, 'deps.env');
 /** KEDA's released CRDs, read from the shared third-party folder beside the checkout. */
 export const kedaCrdDir =
   process.env.BOXOFFICE_KEDA_CRDS ?? resolve(repoRoot, '..', 'shared', 'third-party', 'keda-v2.20.2', 'crds');
+
+/** The Prometheus Operator's released CRDs (ServiceMonitor, PodMonitor, PrometheusRule), beside KEDA's. */
+export const prometheusOperatorCrdDir =
+  process.env.BOXOFFICE_PROMETHEUS_OPERATOR_CRDS ??
+  resolve(kedaCrdDir, '..', '..', 'prometheus-operator-v0.93.1', 'crds');

@@ -50,7 +50,8 @@ export function desiredAllocatorDeployment(
       {
         name: 'allocator',
         image: config.ALLOCATOR_IMAGE,
-        imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+        imagePullPolicy: config.ALLOCATOR_IMAGE_PULL_POLICY as kplus.ImagePullPolicy,
+        args: config.ALLOCATOR_ARGS,
         portNumber: ALLOCATOR_PORT,
         envVariables: {
           EVENT_NAMESPACE: kplus.EnvValue.fromValue(event.metadata.namespace),
@@ -84,5 +85,17 @@ export function desiredAllocatorDeployment(
   deployment.select(kplus.LabelSelector.of({ labels: selector }));
   if (options.autoscaled) deployment.markHasAutoscaler();
   // The chart holds only this Deployment (the Secret is a reference, not an object).
-  return chart.toJson()[0] as Record<string, unknown>;
+  return withContainerOverrides(chart.toJson()[0] as Record<string, unknown>, config);
+}
+
+/** Resources and securityContext given whole by the operator's config (the Helm values) replace the defaults. */
+function withContainerOverrides(
+  manifest: Record<string, unknown>,
+  config: OperatorConfig,
+): Record<string, unknown> {
+  const container = (manifest as { spec: { template: { spec: { containers: Record<string, unknown>[] } } } })
+    .spec.template.spec.containers[0]!;
+  if (config.ALLOCATOR_RESOURCES) container.resources = config.ALLOCATOR_RESOURCES;
+  if (config.ALLOCATOR_SECURITY_CONTEXT) container.securityContext = config.ALLOCATOR_SECURITY_CONTEXT;
+  return manifest;
 }

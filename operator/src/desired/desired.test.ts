@@ -65,6 +65,37 @@ describe('the desired allocator Deployment', () => {
     });
   });
 
+  it("takes the allocator's pull policy, args, resources and security context from the config (the chart's values)", () => {
+    const restricted = {
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    };
+    const resources = { requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '2', memory: '1Gi' } };
+    const deployment = desiredAllocatorDeployment(
+      sampleEvent(),
+      sampleConfig({
+        ALLOCATOR_IMAGE_PULL_POLICY: 'Always',
+        ALLOCATOR_ARGS: '["allocator"]',
+        ALLOCATOR_RESOURCES: JSON.stringify(resources),
+        ALLOCATOR_SECURITY_CONTEXT: JSON.stringify(restricted),
+      }),
+      { autoscaled: true },
+    ) as { spec: { template: { spec: { containers: Record<string, unknown>[] } } } };
+    expect(deployment.spec.template.spec.containers[0]).toMatchObject({
+      imagePullPolicy: 'Always',
+      args: ['allocator'],
+      resources,
+      securityContext: restricted,
+    });
+  });
+
+  it('refuses an allocator setting that is not valid JSON at start, naming the key', () => {
+    expect(() => sampleConfig({ ALLOCATOR_RESOURCES: '{requests' })).toThrow(/ALLOCATOR_RESOURCES/);
+  });
+
   it('is the same object for the same inputs (so server-side apply is a no-op on resync)', () => {
     const render = () => desiredAllocatorDeployment(sampleEvent(), sampleConfig(), { autoscaled: true });
     expect(render()).toEqual(render());

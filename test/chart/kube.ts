@@ -1,0 +1,83 @@
+/** kubectl fed with manifests on stdin, against the local API server of the test run. */
+import { spawn } from 'node:child_process';
+import { createNamespace, dependencies, kubectl } from '@boxoffice/testkit';
+import { prometheusOperatorCrdDir } from '../../scripts/deps/paths.ts';
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function kubectlWithInput(input: string, ...args: string[]): Promise<KubectlResult> {
+  const { kubectl: bin, kubeconfig } = dependencies();
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, [`--kubeconfig=${kubeconfig}`, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+/** Server-side apply, dry run: the API server validates (schema, admission) and persists nothing. */
+export const dryRunApply = (manifests: string): Promise<KubectlResult> =>
+  kubectlWithInput(
+    manifests,
+    'apply',
+    '--server-side',
+    '--dry-run=server',
+    '--force-conflicts',
+    '--field-manager=boxoffice-chart-test',
+    '--validate=strict',
+    '-f',
+    '-',
+  );
+
+/**
+ * A namespace where the API server enforces the restricted Pod Security Standard (and warns about
+ * workloads whose pods it would refuse).
+ */
+export async function restrictedNamespace(name: string): Promise<string> {
+  await createNamespace(name);
+  await kubectl(
+    'label',
+    'namespace',
+    name,
+    'pod-security.kubernetes.io/enforce=restricted',
+    'pod-security.kubernetes.io/enforce-version=latest',
+    'pod-security.kubernetes.io/warn=restricted',
+    'pod-security.kubernetes.io/warn-version=latest',
+  );
+  return name;
+}
+
+/** A namespace a test needs by a fixed name (e.g. one named in a ci/ value set); kept between runs. */
+export async function ensureNamespace(name: string): Promise<void> {
+  await kubectl('create', 'namespace', name).catch((error: Error) => {
+    if (!error.message.includes('AlreadyExists')) throw error;
+  });
+}
+
+/** ServiceMonitor, PodMonitor and PrometheusRule, as a cluster with the Prometheus Operator has them. */
+export async function installPrometheusOperatorCrds(): Promise<void> {
+  await kubectl(
+    'apply',
+    '--server-side',
+    '--force-conflicts',
+    '--field-manager=boxoffice-test',
+    '-f',
+    prometheusOperatorCrdDir,
+  );
+  await kubectl(
+    'wait',
+    '--for=condition=Established',
+    '--timeout=60s',
+    'crd/servicemonitors.monitoring.coreos.com',
+    'crd/podmonitors.monitoring.coreos.com',
+    'crd/prometheusrules.monitoring.coreos.com',
+  );
+}

@@ -1,0 +1,360 @@
+/** The rendered objects, checked for what a platform engineer relies on. */
+import { describe, expect, it } from '@jest/globals';
+import { purchaseRoutes } from '@boxoffice/purchase-api/routes';
+import { queryRoutes } from '@boxoffice/query-api/routes';
+import { dependencies, eventually } from '@boxoffice/testkit';
+import { Redis } from 'ioredis';
+import {
+  ciValueFiles,
+  find,
+  helm,
+  chartDir,
+  plainEnv,
+  podTemplate,
+  render,
+  type Container,
+  type KubeObject,
+} from './helm.ts';
+
+const workloads = (objects: KubeObject[]): KubeObject[] => objects.filter((o) => o.kind === 'Deployment');
+const containerOf = (objects: KubeObject[], component: string): Container =>
+  podTemplate(find(objects, 'Deployment', `-${component}`)).spec.containers[0]!;
+
+/** The restricted profile, container level, as this chart states it (checked by the API server in dry-run.integration.test.ts). */
+function expectRestricted(securityContext: Record<string, unknown> | undefined): void {
+  expect(securityContext).toMatchObject({
+    runAsNonRoot: true,
+    readOnlyRootFilesystem: true,
+    allowPrivilegeEscalation: false,
+    privileged: false,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  });
+  expect(securityContext?.runAsUser).toEqual(expect.any(Number));
+}
+
+function expectRequestsAndLimits(resources: Container['resources']): void {
+  for (const kind of ['requests', 'limits'] as const) {
+    expect(Object.keys(resources?.[kind] ?? {}).sort()).toEqual(['cpu', 'memory']);
+  }
+}
+
+describe.each([undefined, ...ciValueFiles])('every workload rendered with %s', (valuesFile) => {
+  it('runs restricted: non-root, read-only root with an emptyDir /tmp, no capabilities, seccomp, requests and limits', async () => {
+    const objects = await render({ valuesFile });
+    for (const workload of workloads(objects)) {
+      const pod = podTemplate(workload).spec;
+      expect(pod.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(pod.volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }]);
+      for (const container of pod.containers) {
+        expectRestricted(container.securityContext);
+        expectRequestsAndLimits(container.resources);
+        expect((container as { volumeMounts?: unknown }).volumeMounts).toEqual([
+          { name: 'tmp', mountPath: '/tmp' },
+        ]);
+      }
+    }
+  });
+
+  it('gives the operator restricted allocators with requests and limits', async () => {
+    const env = plainEnv(containerOf(await render({ valuesFile }), 'operator'));
+    expectRestricted(JSON.parse(env.ALLOCATOR_SECURITY_CONTEXT!) as Record<string, unknown>);
+    expectRequestsAndLimits(JSON.parse(env.ALLOCATOR_RESOURCES!) as Container['resources']);
+  });
+});
+
+describe('images', () => {
+  it("run the one platform image, tagged with the chart's appVersion, each component with its entrypoint", async () => {
+    const objects = await render();
+    const expected = {
+      operator: ['operator'],
+      'purchase-api': ['purchase-api'],
+      'query-api': ['query-api'],
+    };
+    for (const [component, args] of Object.entries(expected)) {
+      expect(containerOf(objects, component)).toMatchObject({
+        image: 'ghcr.io/boxoffice-dev/boxoffice:0.1.0',
+        args,
+      });
+    }
+    const env = plainEnv(containerOf(objects, 'operator'));
+    expect(env).toMatchObject({
+      ALLOCATOR_IMAGE: 'ghcr.io/boxoffice-dev/boxoffice:0.1.0',
+      ALLOCATOR_IMAGE_PULL_POLICY: 'IfNotPresent',
+      ALLOCATOR_ARGS: '["allocator"]',
+    });
+  });
+
+  it('are pinned by digest, and the allocator image and pull policy can differ', async () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const objects = await render({ set: { 'image.digest': digest } });
+    expect(containerOf(objects, 'query-api').image).toBe(`ghcr.io/boxoffice-dev/boxoffice@${digest}`);
+    expect(plainEnv(containerOf(objects, 'operator')).ALLOCATOR_IMAGE).toBe(
+      `ghcr.io/boxoffice-dev/boxoffice@${digest}`,
+    );
+
+    const env = plainEnv(
+      containerOf(await render({ valuesFile: 'existing-secrets-values.yaml' }), 'operator'),
+    );
+    expect(env.ALLOCATOR_IMAGE).toBe(
+      'registry.example.com/boxoffice/allocator@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+    );
+    expect(env.ALLOCATOR_IMAGE_PULL_POLICY).toBe('Always');
+    expect(JSON.parse(env.ALLOCATOR_RESOURCES!)).toEqual({
+      requests: { cpu: '500m', memory: '256Mi' },
+      limits: { cpu: '2', memory: '1Gi' },
+    });
+  });
+});
+
+describe('credentials', () => {
+  it("come from the chart's Secret when given as values, never as plain env", async () => {
+    const objects = await render({ valuesFile: 'minimal-values.yaml' });
+    const secret = find(objects, 'Secret') as unknown as {
+      data: Record<string, string>;
+      metadata: { name: string };
+    };
+    const decoded = Object.fromEntries(
+      Object.entries(secret.data).map(([key, value]) => [key, Buffer.from(value, 'base64').toString()]),
+    );
+    expect(decoded).toEqual({
+      DATABASE_URL: 'postgres://boxoffice:boxoffice@postgresql.databases.svc:5432/boxoffice',
+      REDIS_URL: 'redis://redis.databases.svc:6379',
+      JWT_SECRET: 'ci-jwt-secret-at-least-32-characters-long',
+      WEBHOOK_SECRET: 'ci-webhook-secret-0123456789',
+    });
+    for (const workload of workloads(objects)) {
+      const container = podTemplate(workload).spec.containers[0]!;
+      for (const name of Object.keys(decoded)) expect(plainEnv(container)).not.toHaveProperty(name);
+    }
+    expect(containerOf(objects, 'purchase-api').env).toContainEqual({
+      name: 'WEBHOOK_SECRET',
+      valueFrom: { secretKeyRef: { name: secret.metadata.name, key: 'WEBHOOK_SECRET' } },
+    });
+    // Allocators get the Secret's reference from the operator, not the URL.
+    expect(plainEnv(containerOf(objects, 'operator')).DATABASE_SECRET).toBe(
+      `${secret.metadata.name}/DATABASE_URL`,
+    );
+  });
+
+  it('come from existing Secrets when named, and then the chart writes no Secret', async () => {
+    const objects = await render({ valuesFile: 'existing-secrets-values.yaml' });
+    expect(objects.map((o) => o.kind)).not.toContain('Secret');
+    const refs = (component: string) =>
+      Object.fromEntries(
+        (containerOf(objects, component).env ?? []).flatMap((e) =>
+          e.valueFrom?.secretKeyRef ? [[e.name, e.valueFrom.secretKeyRef]] : [],
+        ),
+      );
+    expect(refs('purchase-api')).toEqual({
+      DATABASE_URL: { name: 'platform-postgresql', key: 'url' },
+      REDIS_URL: { name: 'platform-redis', key: 'url' },
+      WEBHOOK_SECRET: { name: 'payment-provider', key: 'signing-secret' },
+    });
+    expect(plainEnv(containerOf(objects, 'operator')).DATABASE_SECRET).toBe('platform-postgresql/url');
+    for (const component of ['operator', 'purchase-api', 'query-api']) {
+      expect((containerOf(objects, component) as { envFrom?: unknown }).envFrom).toEqual([
+        { secretRef: { name: 'platform-kafka-credentials' } },
+      ]);
+    }
+  });
+
+  it('rolls the pods when the chart Secret changes (a checksum annotation)', async () => {
+    const checksum = async (secret: string) =>
+      podTemplate(find(await render({ set: { 'webhook.secret': secret } }), 'Deployment', '-purchase-api'))
+        .metadata.annotations?.['checksum/secret'];
+    const before = await checksum('a-webhook-secret-one');
+    expect(before).toMatch(/^[a-f0-9]{64}$/);
+    expect(await checksum('a-webhook-secret-two')).not.toBe(before);
+  });
+});
+
+describe('scaling and disruption', () => {
+  it('gives the APIs HorizontalPodAutoscalers (no fixed replicas) and every Deployment a PodDisruptionBudget', async () => {
+    const objects = await render();
+    for (const component of ['purchase-api', 'query-api']) {
+      expect(find(objects, 'HorizontalPodAutoscaler', `-${component}`)).toMatchObject({
+        spec: { minReplicas: 2, scaleTargetRef: { kind: 'Deployment', name: `boxoffice-${component}` } },
+      });
+      expect(find(objects, 'Deployment', `-${component}`).spec).not.toHaveProperty('replicas');
+    }
+    expect(find(objects, 'Deployment', '-operator').spec).toMatchObject({ replicas: 2 });
+    const budgets = objects.filter((o) => o.kind === 'PodDisruptionBudget').map((o) => o.metadata.name);
+    expect(budgets.sort()).toEqual(['boxoffice-operator', 'boxoffice-purchase-api', 'boxoffice-query-api']);
+  });
+
+  it('runs fixed replicas without autoscalers or budgets in the minimal set', async () => {
+    const objects = await render({ valuesFile: 'minimal-values.yaml' });
+    const kinds = objects.map((o) => o.kind);
+    expect(kinds).not.toContain('HorizontalPodAutoscaler');
+    expect(kinds).not.toContain('PodDisruptionBudget');
+    expect(find(objects, 'Deployment', '-query-api').spec).toMatchObject({ replicas: 1 });
+  });
+});
+
+describe('optional objects', () => {
+  it('are all off by default: no Ingress, NetworkPolicy or Prometheus Operator objects', async () => {
+    const kinds = new Set((await render()).map((o) => o.kind));
+    for (const kind of ['Ingress', 'NetworkPolicy', 'ServiceMonitor', 'PodMonitor', 'PrometheusRule']) {
+      expect(kinds).not.toContain(kind);
+    }
+  });
+
+  it('are all there with everything on, the monitors carrying their selection labels', async () => {
+    const objects = await render({ valuesFile: 'everything-on-values.yaml' });
+    const names = (kind: string) =>
+      objects
+        .filter((o) => o.kind === kind)
+        .map((o) => o.metadata.name)
+        .sort();
+    expect(names('Ingress')).toEqual(['boxoffice']);
+    expect(names('NetworkPolicy')).toEqual([
+      'boxoffice-operator',
+      'boxoffice-purchase-api',
+      'boxoffice-query-api',
+    ]);
+    expect(names('ServiceMonitor')).toEqual(['boxoffice']);
+    expect(names('PodMonitor')).toEqual(['boxoffice-allocators', 'boxoffice-operators']);
+    expect(names('PrometheusRule')).toEqual(['boxoffice']);
+    for (const kind of ['ServiceMonitor', 'PodMonitor', 'PrometheusRule']) {
+      for (const object of objects.filter((o) => o.kind === kind)) {
+        expect(object.metadata.labels).toMatchObject({ release: 'kube-prometheus-stack' });
+      }
+    }
+  });
+
+  it('admit API clients to the APIs and only scrapers to the operator', async () => {
+    const objects = await render({ valuesFile: 'everything-on-values.yaml' });
+    const from = (component: string) =>
+      (
+        find(objects, 'NetworkPolicy', `-${component}`) as unknown as {
+          spec: { ingress: { from: unknown[] }[] };
+        }
+      ).spec.ingress[0]!.from;
+    const ingressNginx = {
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } },
+    };
+    const monitoring = {
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+    };
+    expect(from('purchase-api')).toEqual([ingressNginx, monitoring]);
+    expect(from('operator')).toEqual([monitoring]);
+  });
+});
+
+describe('the Ingress', () => {
+  /** Every operation both APIs serve, from their route definitions (inert dependencies: nothing is called). */
+  function operations(): { method: string; path: string; service: string }[] {
+    const redis = new Redis({ lazyConnect: true });
+    const inert = {} as never;
+    const purchase = purchaseRoutes({
+      orders: inert,
+      verifier: inert,
+      redis,
+      webhookSecret: 'x'.repeat(16),
+      perBuyerPerSecond: 1,
+      outcomes: inert,
+    });
+    const query = queryRoutes({
+      pool: inert,
+      verifier: inert,
+      redis,
+      availability: inert,
+      heartbeatMs: 1_000,
+      shutdown: new AbortController().signal,
+    });
+    redis.disconnect();
+    return [
+      ...purchase.map((route) => ({ method: route.method, path: route.path, service: 'purchase-api' })),
+      ...query.map((route) => ({ method: route.method, path: route.path, service: 'query-api' })),
+    ];
+  }
+
+  /**
+   * The backend ingress-nginx picks (with use-regex every path is a case-insensitive regular
+   * expression anchored at the start, tried longest first).
+   */
+  function backendOf(ingress: KubeObject, path: string): string | undefined {
+    const rule = (
+      ingress.spec as {
+        rules: { http: { paths: { path: string; backend: { service: { name: string } } }[] } }[];
+      }
+    ).rules[0]!;
+    const routes = [...rule.http.paths].sort((a, b) => b.path.length - a.path.length);
+    return routes.find((route) => new RegExp(`^${route.path}`, 'i').test(path))?.backend.service.name;
+  }
+
+  it('sends every operation to the API that serves it (except a method split it cannot express)', async () => {
+    const ingress = find(await render({ valuesFile: 'everything-on-values.yaml' }), 'Ingress');
+    // The Ingress API routes by path only: GET (query-api) and DELETE (purchase-api) share this path.
+    const methodSplit = new Set(['delete /v1/orders/{orderId}']);
+    const misrouted = operations()
+      .filter((op) => !methodSplit.has(`${op.method} ${op.path}`))
+      .map((op) => ({ ...op, sample: op.path.replace(/\{[^}]+\}/g, 'x1') }))
+      .filter((op) => backendOf(ingress, op.sample) !== `boxoffice-${op.service}`);
+    expect(misrouted).toEqual([]);
+    expect(backendOf(ingress, '/v1/orders/x1')).toBe('boxoffice-query-api');
+  });
+
+  it('serves every host, with TLS and the class', async () => {
+    const ingress = find(await render({ valuesFile: 'everything-on-values.yaml' }), 'Ingress') as unknown as {
+      spec: { ingressClassName: string; tls: unknown[]; rules: { host: string }[] };
+    };
+    expect(ingress.spec.ingressClassName).toBe('nginx');
+    expect(ingress.spec.rules.map((rule) => rule.host)).toEqual([
+      'tickets.example.com',
+      'www.tickets.example.com',
+    ]);
+    expect(ingress.spec.tls).toEqual([
+      { secretName: 'tickets-example-com-tls', hosts: ['tickets.example.com', 'www.tickets.example.com'] },
+    ]);
+  });
+});
+
+describe('NOTES.txt', () => {
+  const notes = async (...args: string[]): Promise<string> => {
+    // A client-side dry run still reads the API server's version and discovery (kubeVersion,
+    // Capabilities), which can fail for a moment while another suite adds a CRD: retried.
+    const kubeconfig = dependencies().kubeconfig;
+    const result = await eventually(async () => {
+      const attempt = await helm(
+        'install',
+        'notes',
+        chartDir,
+        '--dry-run=client',
+        '--kubeconfig',
+        kubeconfig,
+        // Even a dry run refuses to take over objects another tool created: the operator suites
+        // apply the CRD and the boxoffice-operator ClusterRole with kubectl on this API server.
+        '--set',
+        'crds.install=false',
+        ...args,
+      );
+      expect({ code: attempt.code, stderr: attempt.stderr }).toEqual({ code: 0, stderr: '' });
+      return attempt;
+    });
+    return result.stdout.slice(result.stdout.indexOf('NOTES:'));
+  };
+
+  it('says what is not configured yet, how to declare an event and where the API is', async () => {
+    const text = await notes('--namespace', 'boxoffice');
+    expect(text).toContain('NOT CONFIGURED');
+    expect(text).toContain('postgresql.url or postgresql.existingSecret');
+    expect(text).toContain('kubectl wait --for=condition=Ready -n demo tev/spring-concert');
+    expect(text).toContain('port-forward svc/notes-boxoffice-purchase-api 8080:80');
+  });
+
+  it('gives the Ingress URLs, and no warning, once configured', async () => {
+    const text = await notes(
+      '--namespace',
+      'boxoffice',
+      '--values',
+      `${chartDir}/ci/everything-on-values.yaml`,
+    );
+    expect(text).not.toContain('NOT CONFIGURED');
+    expect(text).toContain('https://tickets.example.com/v1/events/<ns>/<name>/orders');
+  });
+});
