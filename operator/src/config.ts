@@ -32,6 +32,14 @@ const operatorFields = z.object({
   ALLOCATOR_KAFKA_SASL_USERNAME: z.string().min(1).optional(),
   ALLOCATOR_KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
   /**
+   * KEDA ClusterTriggerAuthentication (installed with the platform) giving KEDA's Kafka scaler its
+   * `username`, `password` (and `ca`) when the brokers require SASL: it reads the groups' lag.
+   */
+  KEDA_KAFKA_TRIGGER_AUTHENTICATION: z
+    .string()
+    .regex(/^[a-z0-9.-]+$/, 'expected a ClusterTriggerAuthentication name')
+    .optional(),
+  /**
    * Group/version whose `scaledobjects` resource means "KEDA is installed" (a discovery check).
    * Only tests change it, to see the fallback without uninstalling KEDA from a shared cluster.
    */

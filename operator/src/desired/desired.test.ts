@@ -154,4 +154,25 @@ describe('the desired KEDA ScaledObject', () => {
       bootstrapServers: 'kafka.boxoffice.svc:9092',
     });
   });
+
+  it("authenticates KEDA's scaler like the operator (mechanism, TLS) with the platform's ClusterTriggerAuthentication", () => {
+    const scaled = desiredScaledObject(
+      sampleEvent(),
+      sampleConfig({
+        KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+        KAFKA_SASL_USERNAME: 'boxoffice-operator',
+        KAFKA_SASL_PASSWORD: 'operator-password',
+        KAFKA_TLS: 'true',
+        ALLOCATOR_KAFKA_SECRET: 'boxoffice-allocator-kafka',
+        KEDA_KAFKA_TRIGGER_AUTHENTICATION: 'boxoffice-kafka',
+      }),
+    ) as { spec: { triggers: { metadata: Record<string, string>; authenticationRef?: unknown }[] } };
+    const [trigger] = scaled.spec.triggers;
+    expect(trigger!.metadata).toMatchObject({ sasl: 'scram_sha512', tls: 'enable' });
+    expect(trigger!.authenticationRef).toEqual({
+      name: 'boxoffice-kafka',
+      kind: 'ClusterTriggerAuthentication',
+    });
+    expect(JSON.stringify(scaled)).not.toMatch(/operator-password/);
+  });
 });
