@@ -253,7 +253,13 @@ export class Kafka implements Part {
 
   async version(settings: Settings): Promise<string> {
     // The protocol does not report a release; the version is the one this script started.
-    return `Apache Kafka ${settings.KAFKA_VERSION ?? '(external, version not reported by the broker)'}`;
+    const release = settings.KAFKA_VERSION ?? '(external, version not reported by the broker)';
+    const auth = settings.KAFKA_USERS_FILE
+      ? 'SASL/SCRAM, ACLs per component'
+      : settings.KAFKA_SASL_MECHANISM
+        ? `${settings.KAFKA_SASL_MECHANISM}, one principal for every client`
+        : 'no authentication: local development only';
+    return `Apache Kafka ${release} (${auth})`;
   }
 
   private adminClient(settings: Settings): ReturnType<KafkaClient['admin']> {
