@@ -10,6 +10,15 @@ import { ensureTopic, migrate, provisionEvent } from '@boxoffice/store';
 import type { Admin } from 'kafkajs';
 import pg from 'pg';
 import type { Settings } from '../scripts/deps/env-file.ts';
+import { grantComponentAcls } from '../scripts/deps/kafka-acls.ts';
+import {
+  componentUsernames,
+  hasComponentPrincipals,
+  kafkaConnectionFor,
+  kafkaEnvFor,
+  readKafkaUsers,
+  type KafkaComponent,
+} from '../scripts/deps/kafka-users.ts';
 import { freePort } from '../scripts/deps/processes.ts';
 import { startService, stopAll, waitReady, type PlatformProcess } from './platform-processes.ts';
 
@@ -35,9 +44,10 @@ export interface LoadEvent extends EventKey {
 }
 
 /**
- * Creates the shared topics of `prefix` and provisions `events` (one ticket type, `standard`), as
- * the operator would. A broker that has just started may not lead its new partitions yet, so topic
- * creation is retried for a while.
+ * Creates the shared topics of `prefix`, grants the components their ACLs for it, and provisions
+ * `events` (one ticket type, `standard`), as an installation and the operator would (with the
+ * superuser). A broker that has just started may not lead its new partitions yet, so topic creation
+ * is retried for a while.
  */
 export async function provisionEvents(
   settings: Settings,
@@ -48,12 +58,14 @@ export async function provisionEvents(
   const pool = createPool(databaseUrl);
   const kafka = createKafka({
     clientId: 'loadtest',
-    brokers: settings.KAFKA_BROKERS!.split(','),
+    connection: kafkaConnectionFor(settings, 'admin'),
     logger: createLogger('loadtest', 'fatal'),
   });
   const admin = kafka.admin();
   await admin.connect();
   try {
+    if (hasComponentPrincipals(settings))
+      await grantComponentAcls(admin, prefix, componentUsernames(readKafkaUsers(settings.KAFKA_USERS_FILE!)));
     const topics = sharedTopics(prefix);
     await retrying(() => ensureTopic(admin, topics.orderEvents, 1));
     await retrying(() => ensureTopic(admin, topics.deadLetter, 1));
@@ -106,12 +118,17 @@ export interface ServiceOptions {
   nodeArgs?: string[];
 }
 
-/** Environment every boxoffice service of a load run shares; rate limits out of the way. */
-export function serviceEnv(options: ServiceOptions): NodeJS.ProcessEnv {
+/**
+ * Environment every boxoffice service of a load run shares, with the Kafka principal of the
+ * component; rate limits out of the way.
+ */
+export function serviceEnv(options: ServiceOptions, component?: KafkaComponent): NodeJS.ProcessEnv {
   return {
     DATABASE_URL: options.databaseUrl,
     REDIS_URL: options.settings.REDIS_URL,
-    KAFKA_BROKERS: options.settings.KAFKA_BROKERS,
+    ...(component
+      ? kafkaEnvFor(options.settings, component)
+      : { KAFKA_BROKERS: options.settings.KAFKA_BROKERS }),
     BOXOFFICE_PREFIX: options.prefix,
     JWT_SECRET: loadTestSecret,
     WEBHOOK_SECRET: 'boxoffice-load-test-webhook-secret',
@@ -130,7 +147,12 @@ export async function startAllocator(
     name,
     'allocator',
     port,
-    { ...serviceEnv(options), EVENT_NAMESPACE: event.namespace, EVENT_NAME: event.name, PORT: String(port) },
+    {
+      ...serviceEnv(options, 'allocator'),
+      EVENT_NAMESPACE: event.namespace,
+      EVENT_NAME: event.name,
+      PORT: String(port),
+    },
     options.logDir,
     options.nodeArgs,
   );
@@ -142,7 +164,7 @@ export async function startPurchaseApi(options: ServiceOptions): Promise<Platfor
     'purchase-api',
     'purchase-api',
     port,
-    { ...serviceEnv(options), PURCHASE_API_PORT: String(port) },
+    { ...serviceEnv(options, 'purchase-api'), PURCHASE_API_PORT: String(port) },
     options.logDir,
     options.nodeArgs,
   );

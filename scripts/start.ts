@@ -12,7 +12,7 @@ import { repoRoot, stateDir } from './deps/paths.ts';
 import { run } from './deps/processes.ts';
 import { startChild, stopChildren, type Child } from './local/children.ts';
 import { acquireInstanceLock } from './local/instance-lock.ts';
-import { localPlatformEnv, printWelcome } from './local/platform-env.ts';
+import { localKafkaEnv, localPlatformEnv, printWelcome } from './local/platform-env.ts';
 import { startWorkloadRunner, type WorkloadRunner } from './local/workload-runner.ts';
 
 if (process.argv.includes('--fresh') && existsSync(stateDir)) {
@@ -68,7 +68,8 @@ try {
     ['operator', join(repoRoot, 'operator', 'src', 'main.ts')],
   ];
   for (const [name, entrypoint] of entrypoints) {
-    if (existsSync(entrypoint)) children.push(startChild(name, entrypoint, env, logDir));
+    if (existsSync(entrypoint))
+      children.push(startChild(name, entrypoint, { ...env, ...localKafkaEnv(settings, name) }, logDir));
     else console.log(`(${name} is not built yet: ${entrypoint} is missing)`);
   }
   for (const child of children) {

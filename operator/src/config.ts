@@ -26,8 +26,7 @@ const jsonEnv = <T extends z.ZodType>(schema: T) =>
 
 const resourceList = z.record(z.string(), z.union([z.string(), z.number()]));
 
-/** The operator's one typed config: every key has a default or fails fast at start. */
-export const operatorConfig = z.object({
+const operatorFields = z.object({
   ...connectionConfig,
   PORT: env.port(8090),
   /** Image of the allocator Deployment the operator renders per event. */
@@ -51,6 +50,26 @@ export const operatorConfig = z.object({
   CLUSTER_KAFKA_BROKERS: z.string().optional(),
   /** Secret holding DATABASE_URL for allocator pods; unset: the URL is passed as plain env (local). */
   DATABASE_SECRET: secretKeyRef.optional(),
+  /**
+   * Secret holding the allocator pods' own Kafka principal: keys KAFKA_SASL_USERNAME and
+   * KAFKA_SASL_PASSWORD (and optionally KAFKA_TLS_CA, a PEM). The mechanism and TLS flag are the
+   * operator's own KAFKA_SASL_MECHANISM and KAFKA_TLS.
+   */
+  ALLOCATOR_KAFKA_SECRET: z
+    .string()
+    .regex(/^[a-z0-9.-]+$/, 'expected a Secret name')
+    .optional(),
+  /** Local only, without ALLOCATOR_KAFKA_SECRET: the allocator principal passed as plain env. */
+  ALLOCATOR_KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  ALLOCATOR_KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+  /**
+   * KEDA ClusterTriggerAuthentication (installed with the platform) giving KEDA's Kafka scaler its
+   * `username`, `password` (and `ca`) when the brokers require SASL: it reads the groups' lag.
+   */
+  KEDA_KAFKA_TRIGGER_AUTHENTICATION: z
+    .string()
+    .regex(/^[a-z0-9.-]+$/, 'expected a ClusterTriggerAuthentication name')
+    .optional(),
   /**
    * Group/version whose `scaledobjects` resource means "KEDA is installed" (a discovery check).
    * Only tests change it, to see the fallback without uninstalling KEDA from a shared cluster.
@@ -79,6 +98,33 @@ export const operatorConfig = z.object({
    */
   TOPIC_DELETE_GRACE_SECONDS: z.coerce.number().int().min(0).default(900),
 });
+/** With SASL on, allocator pods need a principal of their own (never the operator's). */
+function allocatorKafkaPrincipal(config: z.infer<typeof operatorFields>, ctx: z.RefinementCtx): void {
+  const plain =
+    config.ALLOCATOR_KAFKA_SASL_USERNAME !== undefined || config.ALLOCATOR_KAFKA_SASL_PASSWORD !== undefined;
+  if (config.ALLOCATOR_KAFKA_SECRET !== undefined && plain)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['ALLOCATOR_KAFKA_SECRET'],
+      message: 'set it or ALLOCATOR_KAFKA_SASL_USERNAME/PASSWORD, not both',
+    });
+  if (plain && (!config.ALLOCATOR_KAFKA_SASL_USERNAME || !config.ALLOCATOR_KAFKA_SASL_PASSWORD))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['ALLOCATOR_KAFKA_SASL_PASSWORD'],
+      message: 'ALLOCATOR_KAFKA_SASL_USERNAME and ALLOCATOR_KAFKA_SASL_PASSWORD go together',
+    });
+  if (config.KAFKA_SASL_MECHANISM !== undefined && config.ALLOCATOR_KAFKA_SECRET === undefined && !plain)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['ALLOCATOR_KAFKA_SECRET'],
+      message: "required with KAFKA_SASL_MECHANISM: the allocator pods' Kafka principal",
+    });
+}
+
+/** The operator's one typed config: every key has a default or fails fast at start. */
+/** The operator's one typed config: every key has a default or fails fast at start. */
+export const operatorConfig = operatorFields.superRefine(allocatorKafkaPrincipal);
 export type OperatorConfig = z.infer<typeof operatorConfig>;
 
 export const readOperatorConfig = (): OperatorConfig => loadConfig(operatorConfig);

@@ -1,10 +1,10 @@
 /** The TicketEvent operator (run with `node --import @boxoffice/platform/telemetry/register operator/src/main.ts`). */
-import { createKafka } from '@boxoffice/platform/kafka';
+import { createKafka, kafkaConnection, sharedTopics } from '@boxoffice/platform/kafka';
 import { createLogger } from '@boxoffice/platform/logger';
 import { createMetricsRegistry } from '@boxoffice/platform/metrics';
 import { startOpsServer } from '@boxoffice/platform/ops-server';
 import { createPool } from '@boxoffice/platform/postgres';
-import { migrate } from '@boxoffice/store';
+import { ensureTopic, migrate } from '@boxoffice/store';
 import { KubeConfig } from '@kubernetes/client-node';
 import { readOperatorConfig } from './config.ts';
 import { startController, type Controller } from './controller.ts';
@@ -19,8 +19,16 @@ await migrate(config.DATABASE_URL);
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromDefault();
 const pool = createPool(config.DATABASE_URL, 4);
-const admin = createKafka({ clientId: 'boxoffice-operator', brokers: config.KAFKA_BROKERS, logger }).admin();
+const admin = createKafka({
+  clientId: 'boxoffice-operator',
+  connection: kafkaConnection(config),
+  logger,
+}).admin();
 await admin.connect();
+// The operator owns the topics: the shared ones here, each event's purchase topic when provisioned.
+const topics = sharedTopics(config.BOXOFFICE_PREFIX);
+await ensureTopic(admin, topics.orderEvents, 3);
+await ensureTopic(admin, topics.deadLetter, 1);
 
 let controller: Controller | undefined;
 let stopping = false;

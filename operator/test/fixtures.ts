@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createKafka } from '@boxoffice/platform/kafka';
 import { createLogger, type Logger } from '@boxoffice/platform/logger';
 import { createPool } from '@boxoffice/platform/postgres';
 import { migrate } from '@boxoffice/store';
@@ -12,6 +11,8 @@ import {
   dependencies,
   kubeConfig,
   kubeConfigAs,
+  kafkaAs,
+  kafkaEnv,
   kubectl,
   uniqueName,
 } from '@boxoffice/testkit';
@@ -120,6 +121,16 @@ export async function operatorIdentity(
   return { user, kubeConfig: config, file };
 }
 
+/** The allocator pods' principal, as plain env (the local way; a cluster uses ALLOCATOR_KAFKA_SECRET). */
+function allocatorKafkaPrincipal(): Record<string, string> {
+  const allocator = kafkaEnv('allocator');
+  if (!allocator.KAFKA_SASL_USERNAME || !allocator.KAFKA_SASL_PASSWORD) return {};
+  return {
+    ALLOCATOR_KAFKA_SASL_USERNAME: allocator.KAFKA_SASL_USERNAME,
+    ALLOCATOR_KAFKA_SASL_PASSWORD: allocator.KAFKA_SASL_PASSWORD,
+  };
+}
+
 /** One suite's world: its namespace, database, Kafka admin, and an operator watching that namespace. */
 export class OperatorWorld {
   namespace!: string;
@@ -141,11 +152,8 @@ export class OperatorWorld {
     this.databaseUrl = await createTestDatabase(uniqueName(prefix));
     await migrate(this.databaseUrl);
     this.pool = createPool(this.databaseUrl);
-    this.admin = createKafka({
-      clientId: prefix,
-      brokers: dependencies().kafkaBrokers,
-      logger: this.logger,
-    }).admin();
+    // The operator's own principal: provisioning must need no more than its ACLs grant.
+    this.admin = kafkaAs('operator', prefix).admin();
     await this.admin.connect();
     this.leaseNamespace = await createNamespace(uniqueName(`${prefix}-lease`));
     this.identity = await operatorIdentity(this.leaseNamespace);
@@ -166,7 +174,8 @@ export class OperatorWorld {
     return {
       DATABASE_URL: this.databaseUrl,
       REDIS_URL: settings.redisUrl,
-      KAFKA_BROKERS: settings.kafkaBrokers.join(','),
+      ...kafkaEnv('operator'),
+      ...allocatorKafkaPrincipal(),
       WATCH_NAMESPACE: this.namespace,
       LEASE_NAMESPACE: this.leaseNamespace,
       RESYNC_SECONDS: '2',

@@ -76,6 +76,7 @@ describe('the TicketEvent operator (real kube-apiserver, Kafka, PostgreSQL)', ()
           lagThreshold: '50',
           activationLagThreshold: '0',
           offsetResetPolicy: 'earliest',
+          ...(world.env().KAFKA_SASL_MECHANISM ? { sasl: 'scram_sha512' } : {}),
         },
       },
     ]);

@@ -1,5 +1,6 @@
 import { signLocalToken } from '@boxoffice/platform/auth/jwt';
 import type { Settings } from '../deps/env-file.ts';
+import { kafkaEnvFor } from '../deps/kafka-users.ts';
 
 // Local-only secrets: `npm start` prints a token signed with this, so a newcomer can buy at once.
 const LOCAL_JWT_SECRET = 'boxoffice-local-development-secret-not-for-production';
@@ -24,6 +25,26 @@ export async function localPlatformEnv(settings: Settings): Promise<NodeJS.Proce
     QUERY_API_PORT: String(QUERY_API_PORT),
     OTEL_TRACES_EXPORTER: process.env.OTEL_TRACES_EXPORTER ?? 'none',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+  };
+}
+
+/**
+ * The Kafka principal of one local process: purchase-api and the operator get their own; the
+ * operator also gets the allocators' to put into the allocator pods it renders (as plain env,
+ * the local way). query-api does not use Kafka.
+ */
+export function localKafkaEnv(settings: Settings, child: string): NodeJS.ProcessEnv {
+  if (child === 'purchase-api') return kafkaEnvFor(settings, 'purchase-api');
+  if (child !== 'operator') return {};
+  const allocator = kafkaEnvFor(settings, 'allocator');
+  return {
+    ...kafkaEnvFor(settings, 'operator'),
+    ...(allocator.KAFKA_SASL_USERNAME && allocator.KAFKA_SASL_PASSWORD
+      ? {
+          ALLOCATOR_KAFKA_SASL_USERNAME: allocator.KAFKA_SASL_USERNAME,
+          ALLOCATOR_KAFKA_SASL_PASSWORD: allocator.KAFKA_SASL_PASSWORD,
+        }
+      : {}),
   };
 }
 

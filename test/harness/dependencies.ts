@@ -1,4 +1,5 @@
-import { readEnvFile } from '../../scripts/deps/env-file.ts';
+import { readEnvFile, type Settings } from '../../scripts/deps/env-file.ts';
+import { externalKafkaSettings } from '../../scripts/deps/kafka-users.ts';
 import { envFile } from '../../scripts/deps/paths.ts';
 
 export interface Dependencies {
@@ -11,9 +12,14 @@ export interface Dependencies {
   kubeApiServerUrl: string | undefined;
 }
 
+/** The raw settings of the running dependencies: deps.env, overridden by the env vars naming external servers. */
+export function dependencySettings(): Settings {
+  return { ...readEnvFile(envFile), ...definedEnv() };
+}
+
 /** Connection settings of the running dependencies, as written by the harness's global setup. */
 export function dependencies(): Dependencies {
-  const settings = { ...readEnvFile(envFile), ...definedEnv() };
+  const settings = dependencySettings();
   const required = (key: string): string => {
     const value = settings[key];
     if (!value)
@@ -34,6 +40,9 @@ export function dependencies(): Dependencies {
 }
 
 function definedEnv(): Record<string, string> {
-  const keys = ['DATABASE_URL', 'REDIS_URL', 'KAFKA_BROKERS', 'KUBECONFIG'];
-  return Object.fromEntries(keys.flatMap((key) => (process.env[key] ? [[key, process.env[key]]] : [])));
+  const keys = ['DATABASE_URL', 'REDIS_URL', 'KUBECONFIG'];
+  return {
+    ...Object.fromEntries(keys.flatMap((key) => (process.env[key] ? [[key, process.env[key]]] : []))),
+    ...(process.env.KAFKA_BROKERS ? externalKafkaSettings(process.env) : {}),
+  };
 }

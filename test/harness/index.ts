@@ -4,3 +4,11 @@ export { createTestDatabase } from './postgres.ts';
 export { kubeConfig, createNamespace, kubectl } from './kubernetes.ts';
 export { eventually } from './eventually.ts';
 export { kubeConfigAs } from './identity.ts';
+export {
+  grantKafkaAcls,
+  kafkaAs,
+  kafkaConnectionAs,
+  kafkaEnforcesPrincipals,
+  kafkaEnv,
+  type KafkaPrincipal,
+} from './kafka.ts';

@@ -4,8 +4,6 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createKafka } from '@boxoffice/platform/kafka';
-import { createLogger } from '@boxoffice/platform/logger';
 import { createPool } from '@boxoffice/platform/postgres';
 import { migrate, provisionEvent } from '@boxoffice/store';
 import {
@@ -13,6 +11,9 @@ import {
   createTestDatabase,
   dependencies,
   eventually,
+  grantKafkaAcls,
+  kafkaAs,
+  kafkaEnv,
   kubectl,
   uniqueName,
 } from '@boxoffice/testkit';
@@ -63,11 +64,8 @@ beforeAll(async () => {
   await migrate(databaseUrl);
   event = { namespace: prefix, name: 'concert' };
   const pool = createPool(databaseUrl);
-  const admin = createKafka({
-    clientId: prefix,
-    brokers: deps.kafkaBrokers,
-    logger: createLogger('test', 'warn'),
-  }).admin();
+  await grantKafkaAcls(prefix);
+  const admin = kafkaAs('operator', prefix).admin();
   await admin.connect();
   await provisionEvent({ pool, admin }, eventOnSale(event.namespace, { name: event.name, shards: 1 }));
   await admin.disconnect();
@@ -82,7 +80,6 @@ beforeAll(async () => {
   env = {
     DATABASE_URL: databaseUrl,
     REDIS_URL: deps.redisUrl,
-    KAFKA_BROKERS: deps.kafkaBrokers.join(','),
     BOXOFFICE_PREFIX: prefix,
     JWT_SECRET: 'images-test-jwt-secret-not-for-production',
     WEBHOOK_SECRET: 'images-test-webhook-secret',
@@ -106,13 +103,20 @@ async function testNamespace(prefix: string): Promise<string> {
 async function serviceEnv(service: ServiceName, port: number): Promise<Record<string, string>> {
   switch (service) {
     case 'purchase-api':
-      return { PURCHASE_API_PORT: String(port) };
+      return { ...kafkaEnv('purchase-api'), PURCHASE_API_PORT: String(port) };
     case 'query-api':
       return { QUERY_API_PORT: String(port) };
     case 'allocator':
-      return { PORT: String(port), EVENT_NAMESPACE: event.namespace, EVENT_NAME: event.name };
+      return {
+        ...kafkaEnv('allocator'),
+        PORT: String(port),
+        EVENT_NAMESPACE: event.namespace,
+        EVENT_NAME: event.name,
+      };
     case 'operator':
       return {
+        ...kafkaEnv('operator'),
+        ...allocatorPrincipal(),
         PORT: String(port),
         KUBECONFIG: '/etc/boxoffice/kubeconfig',
         // Its own namespaces: it must not reconcile the TicketEvents of other suites.
@@ -121,6 +125,17 @@ async function serviceEnv(service: ServiceName, port: number): Promise<Record<st
         POD_NAME: uniqueName('operator'),
       };
   }
+}
+
+/** The allocator pods' principal the operator hands on (plain env: the local way). */
+function allocatorPrincipal(): Record<string, string> {
+  const { KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD } = kafkaEnv('allocator');
+  return KAFKA_SASL_USERNAME && KAFKA_SASL_PASSWORD
+    ? {
+        ALLOCATOR_KAFKA_SASL_USERNAME: KAFKA_SASL_USERNAME,
+        ALLOCATOR_KAFKA_SASL_PASSWORD: KAFKA_SASL_PASSWORD,
+      }
+    : {};
 }
 
 async function start(service: ServiceName, extraEnv: Record<string, string> = {}): Promise<string> {

@@ -1,13 +1,10 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
-import { dependencies, eventually, uniqueName } from '@boxoffice/testkit';
+import type { Consumer } from 'kafkajs';
+import { eventually, kafkaAs, uniqueName } from '@boxoffice/testkit';
 
 describe('Kafka (real broker)', () => {
-  const kafka = new Kafka({
-    clientId: 'smoke',
-    brokers: dependencies().kafkaBrokers,
-    logLevel: logLevel.WARN,
-  });
+  // The superuser: this smoke test uses topic and group names no component has rights on.
+  const kafka = kafkaAs('admin', 'smoke');
   const topic = uniqueName('smoke-topic');
   const consumers: Consumer[] = [];
   afterAll(async () => Promise.all(consumers.map((c) => c.disconnect())));

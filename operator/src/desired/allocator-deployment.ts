@@ -12,6 +12,35 @@ export function clusterKafkaBrokers(config: OperatorConfig): string {
 }
 
 /**
+ * The allocator's own Kafka principal (from ALLOCATOR_KAFKA_SECRET, or as plain values locally) with
+ * the operator's mechanism and TLS setting; nothing when the operator itself does not authenticate.
+ */
+function allocatorKafkaEnv(chart: Chart, config: OperatorConfig): Record<string, kplus.EnvValue> {
+  const env: Record<string, kplus.EnvValue> = {};
+  if (config.KAFKA_TLS) {
+    env.KAFKA_TLS = kplus.EnvValue.fromValue('true');
+    if (!config.ALLOCATOR_KAFKA_SECRET) {
+      if (config.KAFKA_TLS_CA_FILE)
+        env.KAFKA_TLS_CA_FILE = kplus.EnvValue.fromValue(config.KAFKA_TLS_CA_FILE);
+      if (config.KAFKA_TLS_CA) env.KAFKA_TLS_CA = kplus.EnvValue.fromValue(config.KAFKA_TLS_CA);
+    }
+  }
+  if (!config.KAFKA_SASL_MECHANISM) return env;
+  env.KAFKA_SASL_MECHANISM = kplus.EnvValue.fromValue(config.KAFKA_SASL_MECHANISM);
+  if (config.ALLOCATOR_KAFKA_SECRET) {
+    const secret = kplus.Secret.fromSecretName(chart, 'kafka', config.ALLOCATOR_KAFKA_SECRET);
+    for (const key of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'])
+      env[key] = kplus.EnvValue.fromSecretValue({ secret, key });
+    if (config.KAFKA_TLS)
+      env.KAFKA_TLS_CA = kplus.EnvValue.fromSecretValue({ secret, key: 'KAFKA_TLS_CA' }, { optional: true });
+  } else {
+    env.KAFKA_SASL_USERNAME = kplus.EnvValue.fromValue(config.ALLOCATOR_KAFKA_SASL_USERNAME!);
+    env.KAFKA_SASL_PASSWORD = kplus.EnvValue.fromValue(config.ALLOCATOR_KAFKA_SASL_PASSWORD!);
+  }
+  return env;
+}
+
+/**
  * Replicas when KEDA cannot scale: nothing scales from zero, so at least one, and as many as the
  * event allows at peak (each replica consumes its share of the partitions).
  */
@@ -38,6 +67,7 @@ export function desiredAllocatorDeployment(
         key: config.DATABASE_SECRET.key,
       })
     : kplus.EnvValue.fromValue(config.DATABASE_URL);
+  const kafkaAuth = allocatorKafkaEnv(chart, config);
   const deployment = new kplus.Deployment(chart, 'allocator', {
     metadata,
     replicas: options.autoscaled ? undefined : fixedReplicas(event),
@@ -57,6 +87,7 @@ export function desiredAllocatorDeployment(
           EVENT_NAMESPACE: kplus.EnvValue.fromValue(event.metadata.namespace),
           EVENT_NAME: kplus.EnvValue.fromValue(event.metadata.name),
           KAFKA_BROKERS: kplus.EnvValue.fromValue(clusterKafkaBrokers(config)),
+          ...kafkaAuth,
           REDIS_URL: kplus.EnvValue.fromValue(config.REDIS_URL),
           BOXOFFICE_PREFIX: kplus.EnvValue.fromValue(config.BOXOFFICE_PREFIX),
           DATABASE_URL: databaseUrl,

@@ -96,6 +96,73 @@ describe('the desired allocator Deployment', () => {
     expect(() => sampleConfig({ ALLOCATOR_RESOURCES: '{requests' })).toThrow(/ALLOCATOR_RESOURCES/);
   });
 
+  it("gives allocator pods their own Kafka principal from a Secret, with the operator's mechanism and TLS", () => {
+    const config = sampleConfig({
+      KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+      KAFKA_SASL_USERNAME: 'boxoffice-operator',
+      KAFKA_SASL_PASSWORD: 'operator-password',
+      KAFKA_TLS: 'true',
+      ALLOCATOR_KAFKA_SECRET: 'boxoffice-allocator-kafka',
+    });
+    const env = (desiredAllocatorDeployment(sampleEvent(), config, { autoscaled: true }) as Deployment).spec
+      .template.spec.containers[0]!.env;
+    const ref = (key: string, optional?: boolean) => ({
+      secretKeyRef: { name: 'boxoffice-allocator-kafka', key, ...(optional ? { optional } : {}) },
+    });
+    const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+    expect(env.filter((e) => e.name.startsWith('KAFKA_') && e.name !== 'KAFKA_BROKERS').sort(byName)).toEqual(
+      [
+        { name: 'KAFKA_SASL_MECHANISM', value: 'SCRAM-SHA-512' },
+        { name: 'KAFKA_SASL_PASSWORD', valueFrom: ref('KAFKA_SASL_PASSWORD') },
+        { name: 'KAFKA_SASL_USERNAME', valueFrom: ref('KAFKA_SASL_USERNAME') },
+        { name: 'KAFKA_TLS', value: 'true' },
+        { name: 'KAFKA_TLS_CA', valueFrom: ref('KAFKA_TLS_CA', true) },
+      ],
+    );
+    // The operator's own credentials never reach an allocator pod.
+    expect(JSON.stringify(env)).not.toMatch(/operator-password|boxoffice-operator/);
+  });
+
+  it('passes the allocator principal as plain env only when configured so (local), and none without SASL', () => {
+    const kafkaEnv = (extra: Record<string, string>) =>
+      (
+        desiredAllocatorDeployment(sampleEvent(), sampleConfig(extra), { autoscaled: true }) as Deployment
+      ).spec.template.spec.containers[0]!.env.filter((e) => e.name.startsWith('KAFKA_SASL')).sort((a, b) =>
+        a.name.localeCompare(b.name),
+      );
+    expect(
+      kafkaEnv({
+        KAFKA_SASL_MECHANISM: 'SCRAM-SHA-256',
+        KAFKA_SASL_USERNAME: 'boxoffice-operator',
+        KAFKA_SASL_PASSWORD: 'operator-password',
+        ALLOCATOR_KAFKA_SASL_USERNAME: 'boxoffice-allocator',
+        ALLOCATOR_KAFKA_SASL_PASSWORD: 'allocator-password',
+      }),
+    ).toEqual([
+      { name: 'KAFKA_SASL_MECHANISM', value: 'SCRAM-SHA-256' },
+      { name: 'KAFKA_SASL_PASSWORD', value: 'allocator-password' },
+      { name: 'KAFKA_SASL_USERNAME', value: 'boxoffice-allocator' },
+    ]);
+    expect(kafkaEnv({})).toEqual([]);
+  });
+
+  it('refuses to start with SASL but no principal for the allocator pods', () => {
+    expect(() =>
+      sampleConfig({
+        KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+        KAFKA_SASL_USERNAME: 'op',
+        KAFKA_SASL_PASSWORD: 'pw',
+      }),
+    ).toThrow(/ALLOCATOR_KAFKA_SECRET/);
+    expect(() =>
+      sampleConfig({
+        ALLOCATOR_KAFKA_SECRET: 'kafka',
+        ALLOCATOR_KAFKA_SASL_USERNAME: 'a',
+        ALLOCATOR_KAFKA_SASL_PASSWORD: 'b',
+      }),
+    ).toThrow(/not both/);
+  });
+
   it('is the same object for the same inputs (so server-side apply is a no-op on resync)', () => {
     const render = () => desiredAllocatorDeployment(sampleEvent(), sampleConfig(), { autoscaled: true });
     expect(render()).toEqual(render());
@@ -117,5 +184,26 @@ describe('the desired KEDA ScaledObject', () => {
       lagThreshold: '25',
       bootstrapServers: 'kafka.boxoffice.svc:9092',
     });
+  });
+
+  it("authenticates KEDA's scaler like the operator (mechanism, TLS) with the platform's ClusterTriggerAuthentication", () => {
+    const scaled = desiredScaledObject(
+      sampleEvent(),
+      sampleConfig({
+        KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+        KAFKA_SASL_USERNAME: 'boxoffice-operator',
+        KAFKA_SASL_PASSWORD: 'operator-password',
+        KAFKA_TLS: 'true',
+        ALLOCATOR_KAFKA_SECRET: 'boxoffice-allocator-kafka',
+        KEDA_KAFKA_TRIGGER_AUTHENTICATION: 'boxoffice-kafka',
+      }),
+    ) as { spec: { triggers: { metadata: Record<string, string>; authenticationRef?: unknown }[] } };
+    const [trigger] = scaled.spec.triggers;
+    expect(trigger!.metadata).toMatchObject({ sasl: 'scram_sha512', tls: 'enable' });
+    expect(trigger!.authenticationRef).toEqual({
+      name: 'boxoffice-kafka',
+      kind: 'ClusterTriggerAuthentication',
+    });
+    expect(JSON.stringify(scaled)).not.toMatch(/operator-password/);
   });
 });

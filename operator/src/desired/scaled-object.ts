@@ -10,7 +10,21 @@ export interface ScaledObjectSpec {
   scaleTargetRef: { name: string };
   minReplicaCount: number;
   maxReplicaCount: number;
-  triggers: { type: 'apache-kafka'; metadata: Record<string, string> }[];
+  triggers: {
+    type: 'apache-kafka';
+    metadata: Record<string, string>;
+    authenticationRef?: { name: string; kind: 'ClusterTriggerAuthentication' };
+  }[];
+}
+
+/** KEDA's names for the operator's own Kafka settings; the credentials come from the platform's ClusterTriggerAuthentication. */
+function kafkaAuthMetadata(config: OperatorConfig): Record<string, string> {
+  return {
+    ...(config.KAFKA_SASL_MECHANISM
+      ? { sasl: config.KAFKA_SASL_MECHANISM === 'SCRAM-SHA-512' ? 'scram_sha512' : 'scram_sha256' }
+      : {}),
+    ...(config.KAFKA_TLS ? { tls: 'enable' } : {}),
+  };
 }
 
 /**
@@ -36,7 +50,16 @@ export function desiredScaledObject(event: TicketEvent, config: OperatorConfig):
           activationLagThreshold: '0',
           // A new group must see purchases produced before its first consumer started.
           offsetResetPolicy: 'earliest',
+          ...kafkaAuthMetadata(config),
         },
+        ...(config.KEDA_KAFKA_TRIGGER_AUTHENTICATION
+          ? {
+              authenticationRef: {
+                name: config.KEDA_KAFKA_TRIGGER_AUTHENTICATION,
+                kind: 'ClusterTriggerAuthentication' as const,
+              },
+            }
+          : {}),
       },
     ],
   };

@@ -2,7 +2,7 @@
  * Allocator process for one event (run with
  * `node --import @boxoffice/platform/telemetry/register services/allocator/src/main.ts`).
  */
-import { createKafka, sharedTopics } from '@boxoffice/platform/kafka';
+import { createKafka, kafkaConnection, sharedTopics } from '@boxoffice/platform/kafka';
 import { createLogger } from '@boxoffice/platform/logger';
 import { createMetricsRegistry } from '@boxoffice/platform/metrics';
 import { startOpsServer } from '@boxoffice/platform/ops-server';
@@ -21,7 +21,7 @@ const pool = createPool(config.DATABASE_URL, config.PARTITIONS_CONCURRENTLY + 2)
 const redis = createRedis(config.REDIS_URL, { name: 'allocator' });
 const kafka = createKafka({
   clientId: `allocator-${event.namespace}-${event.name}`,
-  brokers: config.KAFKA_BROKERS,
+  connection: kafkaConnection(config),
   logger,
 });
 const allocator = await startAllocator({

@@ -31,11 +31,38 @@ export const env = {
       .transform((value) => value === 'true' || value === '1'),
 };
 
+/**
+ * How a Kafka client reaches and authenticates to the brokers (`kafkaConnection` in kafka.ts checks
+ * the combination and reads the files). Without KAFKA_SASL_MECHANISM the client does not
+ * authenticate: only for a local broker that accepts anyone.
+ */
+export const kafkaEnvConfig = {
+  KAFKA_BROKERS: env.list(),
+  KAFKA_SASL_MECHANISM: z
+    .string()
+    .transform((value) => value.toUpperCase())
+    .pipe(z.enum(['SCRAM-SHA-512', 'SCRAM-SHA-256']))
+    .optional(),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  /** A file holding the username (a mounted Secret); instead of KAFKA_SASL_USERNAME. */
+  KAFKA_SASL_USERNAME_FILE: z.string().min(1).optional(),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+  /** A file holding the password (a mounted Secret); instead of KAFKA_SASL_PASSWORD. */
+  KAFKA_SASL_PASSWORD_FILE: z.string().min(1).optional(),
+  /** TLS to the brokers, verified against the system CAs or the CA below. */
+  KAFKA_TLS: env.flag(false),
+  /** PEM file of the CA that signed the brokers' certificates. */
+  KAFKA_TLS_CA_FILE: z.string().min(1).optional(),
+  /** The same CA as PEM text, for an env var taken from a Secret key (allocator pods). */
+  KAFKA_TLS_CA: z.string().min(1).optional(),
+};
+export type KafkaEnv = z.infer<z.ZodObject<typeof kafkaEnvConfig>>;
+
 /** Connection settings every service shares. */
 export const connectionConfig = {
   DATABASE_URL: z.url(),
   REDIS_URL: z.url(),
-  KAFKA_BROKERS: env.list(),
+  ...kafkaEnvConfig,
   /** Prefix for shared topics and Redis keys, so several installations (or test suites) share servers. */
   BOXOFFICE_PREFIX: z
     .string()

@@ -1,10 +1,10 @@
 /** purchase-api (run with `node --import @boxoffice/platform/telemetry/register services/purchase-api/src/main.ts`). */
 import { onShutdownSignal } from '@boxoffice/platform/http/app';
-import { createKafka, sharedTopics } from '@boxoffice/platform/kafka';
+import { createKafka, kafkaConnection } from '@boxoffice/platform/kafka';
 import { createLogger } from '@boxoffice/platform/logger';
 import { createPool } from '@boxoffice/platform/postgres';
 import { createRedis } from '@boxoffice/platform/redis';
-import { ensureTopic, migrate } from '@boxoffice/store';
+import { migrate } from '@boxoffice/store';
 import { Partitioners } from 'kafkajs';
 import { readPurchaseApiConfig } from './config.ts';
 import { createPurchaseApi } from './service.ts';
@@ -14,13 +14,8 @@ const logger = createLogger('purchase-api');
 await migrate(config.DATABASE_URL);
 const pool = createPool(config.DATABASE_URL, 20);
 const redis = createRedis(config.REDIS_URL, { name: 'purchase-api' });
-const kafka = createKafka({ clientId: 'purchase-api', brokers: config.KAFKA_BROKERS, logger });
-const admin = kafka.admin();
-await admin.connect();
-const topics = sharedTopics(config.BOXOFFICE_PREFIX);
-await ensureTopic(admin, topics.orderEvents, 3);
-await ensureTopic(admin, topics.deadLetter, 1);
-await admin.disconnect();
+// Its Kafka principal may only produce to purchase topics; the operator creates the shared topics.
+const kafka = createKafka({ clientId: 'purchase-api', connection: kafkaConnection(config), logger });
 // Not idempotent: commands of different orders need no mutual order, and a duplicate is harmless
 // (the allocator de-duplicates by order id). The orders service coalesces its commands into few
 // requests, with more than one in flight so a slow request does not stall every buyer. The expiry

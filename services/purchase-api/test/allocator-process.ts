@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
-import { dependencies } from '@boxoffice/testkit';
+import { dependencies, kafkaEnv } from '@boxoffice/testkit';
 
 const main = resolve(import.meta.dirname, '..', '..', 'allocator', 'src', 'main.ts');
 
@@ -16,7 +16,7 @@ export function spawnAllocator(options: {
       ...process.env,
       DATABASE_URL: options.databaseUrl,
       REDIS_URL: deps.redisUrl,
-      KAFKA_BROKERS: deps.kafkaBrokers.join(','),
+      ...kafkaEnv('allocator'),
       BOXOFFICE_PREFIX: options.prefix,
       EVENT_NAMESPACE: options.event.namespace,
       EVENT_NAME: options.event.name,

@@ -1,13 +1,13 @@
 import { startAllocator, type Allocator } from '@boxoffice/allocator/allocator';
 import { allocatorMetrics } from '@boxoffice/allocator/metrics';
 import type { EventDefinition } from '@boxoffice/inventory';
-import { createKafka, sharedTopics } from '@boxoffice/platform/kafka';
+import { sharedTopics } from '@boxoffice/platform/kafka';
 import { createLogger } from '@boxoffice/platform/logger';
 import { createMetricsRegistry } from '@boxoffice/platform/metrics';
 import { createPool } from '@boxoffice/platform/postgres';
 import { createRedis } from '@boxoffice/platform/redis';
 import { ensureTopic, migrate, provisionEvent } from '@boxoffice/store';
-import { createTestDatabase, dependencies, uniqueName } from '@boxoffice/testkit';
+import { createTestDatabase, dependencies, grantKafkaAcls, kafkaAs, uniqueName } from '@boxoffice/testkit';
 import type { Redis } from 'ioredis';
 import type { Kafka, Producer } from 'kafkajs';
 import type pg from 'pg';
@@ -19,14 +19,18 @@ import { ReplyWaiter } from '../src/reply-waiter.ts';
 /**
  * The real purchase path for a test: its own database, Redis key prefix and shared-topic prefix,
  * allocators started in-process against the real Kafka broker, the orders service and (unless
- * `sweeper: false`) purchase-api's expiry sweeper.
+ * `sweeper: false`) purchase-api's expiry sweeper. Each part uses its component's Kafka principal
+ * (purchase-api's producer, the allocators', the operator's for provisioning); `kafka` is the
+ * superuser, for setting up and inspecting topics.
  */
 export class PurchasePath {
   readonly prefix = uniqueName('pp');
   readonly logger = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'warn');
   pool!: pg.Pool;
   redis!: Redis;
+  /** The superuser: shared topics, and tests that read topics (dead letters). */
   kafka!: Kafka;
+  private allocatorKafka!: Kafka;
   producer!: Producer;
   replies!: ReplyWaiter;
   orders!: OrdersService;
@@ -40,14 +44,16 @@ export class PurchasePath {
     await migrate(this.databaseUrl);
     this.pool = createPool(this.databaseUrl, 20);
     this.redis = createRedis(deps.redisUrl, { name: 'test' });
-    this.kafka = createKafka({ clientId: this.prefix, brokers: deps.kafkaBrokers, logger: this.logger });
+    this.kafka = kafkaAs('admin', this.prefix);
+    await grantKafkaAcls(this.prefix);
     const admin = this.kafka.admin();
     await admin.connect();
     const topics = sharedTopics(this.prefix);
     await ensureTopic(admin, topics.orderEvents, 1);
     await ensureTopic(admin, topics.deadLetter, 1);
     await admin.disconnect();
-    this.producer = this.kafka.producer();
+    this.allocatorKafka = kafkaAs('allocator', `${this.prefix}-allocator`);
+    this.producer = kafkaAs('purchase-api', `${this.prefix}-purchase-api`).producer();
     await this.producer.connect();
     this.replies = new ReplyWaiter(this.redis, `${this.prefix}:`);
     await this.replies.start();
@@ -72,8 +78,9 @@ export class PurchasePath {
     return this;
   }
 
+  /** Provisions as the operator does, with the operator's principal. */
   async provision(definition: EventDefinition): Promise<void> {
-    const admin = this.kafka.admin();
+    const admin = kafkaAs('operator', `${this.prefix}-operator`).admin();
     await admin.connect();
     await provisionEvent({ pool: this.pool, admin }, definition);
     await admin.disconnect();
@@ -83,7 +90,7 @@ export class PurchasePath {
     const allocator = await startAllocator({
       event,
       pool: this.pool,
-      kafka: this.kafka,
+      kafka: this.allocatorKafka,
       redis: this.redis,
       prefix: `${this.prefix}:`,
       topics: sharedTopics(this.prefix),

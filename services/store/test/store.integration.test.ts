@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CapacityBelowAllocatedError } from '@boxoffice/inventory';
-import { createTestDatabase, dependencies, uniqueName } from '@boxoffice/testkit';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { createTestDatabase, kafkaAs, uniqueName } from '@boxoffice/testkit';
+import type { Admin } from 'kafkajs';
 import pg from 'pg';
 import {
   applyShardBatch,
@@ -27,7 +27,8 @@ describe('the PostgreSQL store', () => {
     await migrate(url);
     await migrate(url); // a second run applies nothing
     pool = new pg.Pool({ connectionString: url, max: 10 });
-    admin = new Kafka({ brokers: dependencies().kafkaBrokers, logLevel: logLevel.WARN }).admin();
+    // Provisioning runs as the operator does, with the operator's Kafka principal.
+    admin = kafkaAs('operator', 'store-test').admin();
     await admin.connect();
   });
   afterAll(async () => {
