@@ -1,5 +1,5 @@
 /** The rendered objects, checked for what a platform engineer relies on. */
-import { describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { purchaseRoutes } from '@boxoffice/purchase-api/routes';
 import { queryRoutes } from '@boxoffice/query-api/routes';
 import { dependencies, eventually } from '@boxoffice/testkit';
@@ -15,6 +15,7 @@ import {
   type Container,
   type KubeObject,
 } from './helm.ts';
+import { installPrometheusOperatorCrds } from './kube.ts';
 
 const workloads = (objects: KubeObject[]): KubeObject[] => objects.filter((o) => o.kind === 'Deployment');
 const containerOf = (objects: KubeObject[], component: string): Container =>
@@ -315,6 +316,10 @@ describe('the Ingress', () => {
 });
 
 describe('NOTES.txt', () => {
+  // Helm maps every object of the everything-on values to an API, the monitoring kinds included:
+  // this suite installs their CRDs itself rather than rely on the dry-run suite having run first.
+  beforeAll(installPrometheusOperatorCrds, 120_000);
+
   const notes = async (...args: string[]): Promise<string> => {
     // A client-side dry run still reads the API server's version and discovery (kubeVersion,
     // Capabilities), which can fail for a moment while another suite adds a CRD: retried.
