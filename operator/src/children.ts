@@ -7,6 +7,7 @@ import {
 } from '@kubernetes/client-node';
 import type { OperatorConfig } from './config.ts';
 import { desiredAllocatorDeployment, desiredScaledObject } from './desired/index.ts';
+import { scaledObjectState, type ScaledObjectStatus } from './keda.ts';
 import { Reason, type ChildState } from './status.ts';
 import { FIELD_MANAGER, type TicketEvent } from './ticket-event.ts';
 
@@ -37,13 +38,12 @@ export function childrenApplier(kubeConfig: KubeConfig, config: OperatorConfig) 
     );
     let scaler: ChildState;
     if (kedaInstalled) {
-      await apply(desiredScaledObject(event, config));
+      // The apply answer carries KEDA's status too; its changes requeue the event (the informer).
+      const scaledObject = await apply<KubernetesObject & ScaledObjectStatus>(
+        desiredScaledObject(event, config),
+      );
       const { minReplicas, maxReplicas } = event.spec.allocator;
-      scaler = {
-        ready: true,
-        reason: Reason.Applied,
-        message: `scales on consumer lag, ${minReplicas}..${maxReplicas} replicas`,
-      };
+      scaler = scaledObjectState(scaledObject, `${minReplicas}..${maxReplicas}`);
     } else {
       scaler = {
         ready: false,

@@ -71,6 +71,13 @@ const operatorFields = z.object({
     .regex(/^[a-z0-9.-]+$/, 'expected a ClusterTriggerAuthentication name')
     .optional(),
   /**
+   * How often KEDA asks Kafka for each event's lag, and how long an event stays idle before its
+   * allocator goes back to `minReplicas` 0; unset: KEDA's defaults (30 s, 300 s). The polling
+   * interval is the most a buyer of an event scaled to zero waits before its allocator is started.
+   */
+  KEDA_POLLING_INTERVAL_SECONDS: z.coerce.number().int().min(1).optional(),
+  KEDA_COOLDOWN_PERIOD_SECONDS: z.coerce.number().int().min(0).optional(),
+  /**
    * Group/version whose `scaledobjects` resource means "KEDA is installed" (a discovery check).
    * Only tests change it, to see the fallback without uninstalling KEDA from a shared cluster.
    */

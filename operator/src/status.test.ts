@@ -12,7 +12,7 @@ const observed = (overrides: Partial<Observed> = {}): Observed => ({
   topic: ok,
   inventory: ok,
   allocator: { ready: true, reason: Reason.DeploymentAvailable, message: '1/1' },
-  scaler: { ready: true, reason: Reason.Applied, message: '' },
+  scaler: { ready: true, reason: Reason.ScaledObjectReady, message: '' },
   counters: counters(100, 5, 10),
   ...overrides,
 });
@@ -35,7 +35,7 @@ describe('TicketEvent status', () => {
       ['TopicReady', 'True', Reason.Provisioned],
       ['InventoryReady', 'True', Reason.Provisioned],
       ['AllocatorReady', 'True', Reason.DeploymentAvailable],
-      ['ScalerReady', 'True', Reason.Applied],
+      ['ScalerReady', 'True', Reason.ScaledObjectReady],
     ]);
   });
 

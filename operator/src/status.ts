@@ -9,7 +9,10 @@ export const Reason = {
   ...TerminalReason,
   /** A ticket type with held or sold tickets was removed from the spec: refused, the spec is not applied. */
   TicketTypeInUse: 'TicketTypeInUse',
-  Applied: 'Applied',
+  /** ScalerReady mirrors KEDA's own Ready condition on the ScaledObject (keda.ts `scaledObjectState`). */
+  ScaledObjectReady: 'ScaledObjectReady',
+  ScaledObjectNotReady: 'ScaledObjectNotReady',
+  WaitingForKeda: 'WaitingForKeda',
   ApplyFailed: 'ApplyFailed',
   DeploymentAvailable: 'DeploymentAvailable',
   ScaledToZero: 'ScaledToZero',

@@ -4,6 +4,7 @@ import { KubeControlPlane } from './kube.ts';
 import { Kafka } from './kafka.ts';
 import type { Part } from './part.ts';
 import { Helm } from './helm.ts';
+import { Keda } from './keda.ts';
 import { envFile, stateDir } from './paths.ts';
 import { Postgres } from './postgres.ts';
 import { Redis } from './redis.ts';
@@ -14,6 +15,7 @@ export const parts: Part[] = [
   new Redis(),
   new Kafka(),
   new KubeControlPlane(),
+  new Keda(),
   new Tools(),
   new Helm(),
 ];
@@ -32,21 +34,22 @@ export interface UpResult {
 
 /**
  * Starts every part not provided by env vars (reusing those already running) and writes the
- * combined settings to the env file. Independent parts start concurrently.
+ * combined settings to the env file. Independent parts start concurrently; a part that `needs`
+ * others starts once they are up, with their settings.
  */
 export async function upAll(): Promise<UpResult> {
   mkdirSync(stateDir, { recursive: true });
   await ensureAll();
   const started: string[] = [];
-  const results = await Promise.all(
-    parts.map(async (part) => {
-      const external = part.external();
-      if (external) return external;
-      if (!part.running()) started.push(part.name);
-      return part.up();
-    }),
-  );
-  const settings: Settings = Object.assign({}, ...results);
+  const upOne = async (part: Part, needed?: Settings): Promise<Settings> => {
+    const external = part.external();
+    if (external) return external;
+    if (!part.running()) started.push(part.name);
+    return part.up(needed);
+  };
+  const first = await Promise.all(parts.filter((part) => !part.needs).map((part) => upOne(part)));
+  const settings: Settings = Object.assign({}, ...first);
+  for (const part of parts.filter((p) => p.needs)) Object.assign(settings, await upOne(part, settings));
   writeEnvFile(envFile, settings, 'written by `npm run deps -- up`; read by services and tests');
   const versions = await Promise.all(parts.map((part) => part.version(settings)));
   return { settings, versions, started };

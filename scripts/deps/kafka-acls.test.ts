@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { aclEntries, componentGrants, type Grant } from './kafka-acls.ts';
+import { aclEntries, componentGrants, kedaGrants, type Grant } from './kafka-acls.ts';
 
 const rights = (grants: Grant[], component: Grant['component']): string[] =>
   grants
@@ -45,6 +45,17 @@ describe("the components' Kafka ACLs", () => {
       'DESCRIBE topic blue.boxoffice.order-events',
       'DESCRIBE topic boxoffice.purchases.*',
     ]);
+  });
+
+  it("let KEDA's scaler only describe purchase topics and allocator groups (their lag), nothing more", () => {
+    expect(rights(kedaGrants(), 'keda')).toEqual([
+      'DESCRIBE group boxoffice-allocator.*',
+      'DESCRIBE topic boxoffice.purchases.*',
+    ]);
+  });
+
+  it('refuse to grant to a grantee without a username (User:undefined would match nobody)', () => {
+    expect(() => aclEntries(kedaGrants(), {})).toThrow('no Kafka username for keda');
   });
 
   it('name the default installation’s shared topics without a prefix', () => {

@@ -8,9 +8,12 @@ export const PURCHASE_TOPIC_PREFIX = 'boxoffice.purchases.';
 /** Every event's allocator consumer group starts with this (store/naming.ts `allocatorGroupId`). */
 export const ALLOCATOR_GROUP_PREFIX = 'boxoffice-allocator.';
 
+/** Who is granted: a boxoffice component, or KEDA's Kafka scaler (a principal of the installation). */
+export type Grantee = KafkaComponent | 'keda';
+
 /** One grant: `operations` on the topic or group `name` (a prefix when `prefixed`). */
 export interface Grant {
-  component: KafkaComponent;
+  component: Grantee;
   resource: 'topic' | 'group';
   name: string;
   prefixed: boolean;
@@ -56,14 +59,38 @@ export function componentGrants(prefix: string): Grant[] {
   ];
 }
 
-/** The grants as kafkajs ACL entries for the given usernames. */
-export function aclEntries(grants: Grant[], usernames: Record<KafkaComponent, string>): AclEntry[] {
+/**
+ * What KEDA's Kafka scaler may do: read each allocator group's lag, that is the purchase topics'
+ * metadata and end offsets and the groups' committed offsets. It consumes, produces and creates
+ * nothing.
+ */
+export function kedaGrants(): Grant[] {
+  return [
+    {
+      component: 'keda',
+      resource: 'topic',
+      name: PURCHASE_TOPIC_PREFIX,
+      prefixed: true,
+      operations: ['DESCRIBE'],
+    },
+    {
+      component: 'keda',
+      resource: 'group',
+      name: ALLOCATOR_GROUP_PREFIX,
+      prefixed: true,
+      operations: ['DESCRIBE'],
+    },
+  ];
+}
+
+/** The grants as kafkajs ACL entries for the given usernames (one for every grantee of `grants`). */
+export function aclEntries(grants: Grant[], usernames: Partial<Record<Grantee, string>>): AclEntry[] {
   return grants.flatMap((grant) =>
     grant.operations.map((operation) => ({
       resourceType: grant.resource === 'topic' ? AclResourceTypes.TOPIC : AclResourceTypes.GROUP,
       resourceName: grant.name,
       resourcePatternType: grant.prefixed ? ResourcePatternTypes.PREFIXED : ResourcePatternTypes.LITERAL,
-      principal: `User:${usernames[grant.component]}`,
+      principal: `User:${usernameOf(usernames, grant.component)}`,
       host: '*',
       operation: Op[operation],
       permissionType: AclPermissionTypes.ALLOW,
@@ -78,4 +105,16 @@ export async function grantComponentAcls(
   usernames: Record<KafkaComponent, string>,
 ): Promise<void> {
   await admin.createAcls({ acl: aclEntries(componentGrants(prefix), usernames) });
+}
+
+/** Grants KEDA's scaler principal its rights (idempotent). */
+export async function grantKedaAcls(admin: Admin, username: string): Promise<void> {
+  await admin.createAcls({ acl: aclEntries(kedaGrants(), { keda: username }) });
+}
+
+function usernameOf(usernames: Partial<Record<Grantee, string>>, grantee: Grantee): string {
+  const username = usernames[grantee];
+  // `User:undefined` would be a valid principal that matches nobody: a silent lack of rights.
+  if (!username) throw new Error(`no Kafka username for ${grantee}`);
+  return username;
 }

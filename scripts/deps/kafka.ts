@@ -22,7 +22,7 @@ import { freePort, run, startDaemon, waitUntil } from './processes.ts';
 /** Must match tools/kafka/pom.xml. */
 export const KAFKA_VERSION = '4.1.2';
 const pomDir = join(repoRoot, 'tools', 'kafka');
-const libDir = join(cacheDir, `kafka-${KAFKA_VERSION}`, 'libs');
+export const libDir = join(cacheDir, `kafka-${KAFKA_VERSION}`, 'libs');
 const javaOptions = [
   '-Xms256m',
   '-Xmx768m',

@@ -4,8 +4,8 @@ import { run } from './processes.ts';
 
 /**
  * A throwaway PKI for the local API server, as controller-runtime's envtest makes one: a CA, the
- * serving certificate, an admin client certificate (group system:masters) and the service-account
- * signing key pair. Made once per state directory and reused, so kubeconfigs stay valid.
+ * serving certificate, an admin client certificate (group system:masters), the service-account
+ * signing key pair, and the aggregation layer's front-proxy CA and client certificate. Made once per state directory and reused, so kubeconfigs stay valid.
  */
 export class KubePki {
   readonly dir: string;
@@ -20,27 +20,7 @@ export class KubePki {
 
   ensure(): void {
     mkdirSync(this.dir, { recursive: true });
-    if (!existsSync(this.path('ca.crt'))) {
-      run(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-days',
-          '3650',
-          '-subj',
-          '/CN=boxoffice-local-ca',
-          '-keyout',
-          this.path('ca.key'),
-          '-out',
-          this.path('ca.crt'),
-        ],
-        { what: 'creating the local CA' },
-      );
-    }
+    if (!existsSync(this.path('ca.crt'))) this.createCa('ca', '/CN=boxoffice-local-ca');
     if (!existsSync(this.path('apiserver.crt'))) {
       this.issue('apiserver', '/CN=kube-apiserver', [
         'extendedKeyUsage=serverAuth',
@@ -48,6 +28,18 @@ export class KubePki {
       ]);
     }
     if (!existsSync(this.path('admin.crt'))) this.issueClient('admin', 'admin', ['system:masters']);
+    // The aggregation layer's front proxy has a CA of its own: extension API servers (KEDA's metrics
+    // server) trust the identity headers only from a certificate of that CA, which no cluster
+    // client certificate can be.
+    if (!existsSync(this.path('front-proxy-ca.crt')))
+      this.createCa('front-proxy-ca', '/CN=boxoffice-local-front-proxy-ca');
+    if (!existsSync(this.path('front-proxy-client.crt')))
+      this.issue(
+        'front-proxy-client',
+        '/CN=front-proxy-client',
+        ['extendedKeyUsage=clientAuth'],
+        'front-proxy-ca',
+      );
     if (!existsSync(this.path('sa.key'))) {
       run('openssl', ['genrsa', '-out', this.path('sa.key'), '2048'], {
         what: 'creating the service-account key',
@@ -92,7 +84,31 @@ export class KubePki {
     ].join('\n');
   }
 
-  private issue(name: string, subject: string, extensions: string[]): void {
+  /** A self-signed certificate authority `name` (.crt, .key) in this directory. */
+  createCa(name: string, subject: string): void {
+    run(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '3650',
+        '-subj',
+        subject,
+        '-keyout',
+        this.path(`${name}.key`),
+        '-out',
+        this.path(`${name}.crt`),
+      ],
+      { what: `creating the ${name} certificate authority` },
+    );
+  }
+
+  /** A key and certificate `name` with the given x509 extensions, signed by the CA `ca` of this directory. */
+  issue(name: string, subject: string, extensions: string[], ca = 'ca'): void {
     const ext = this.path(`${name}.ext`);
     writeFileSync(ext, `${extensions.join('\n')}\n`);
     run(
@@ -119,9 +135,9 @@ export class KubePki {
         '-in',
         this.path(`${name}.csr`),
         '-CA',
-        this.path('ca.crt'),
+        this.path(`${ca}.crt`),
         '-CAkey',
-        this.path('ca.key'),
+        this.path(`${ca}.key`),
         '-CAcreateserial',
         '-days',
         '3650',

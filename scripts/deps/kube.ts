@@ -99,7 +99,7 @@ function adminGet(pki: KubePki, url: string): Promise<{ status: number; body: st
 }
 
 /** Ports stay the same across restarts when still free: etcd remembers its peer URL. */
-async function stablePorts(dir: string, names: string[]): Promise<Record<string, number>> {
+export async function stablePorts(dir: string, names: string[]): Promise<Record<string, number>> {
   const file = join(dir, 'ports.json');
   const saved = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>) : {};
   const ports: Record<string, number> = {};
@@ -138,7 +138,8 @@ export class KubeControlPlane implements Part {
 
   async up(): Promise<Settings> {
     const saved = this.state.savedSettings();
-    if (saved && this.running()) return saved;
+    // One started before the aggregation layer was configured (no front proxy) is restarted.
+    if (saved && this.running() && saved.KUBE_FRONT_PROXY_CA_FILE) return saved;
     await this.state.stopAll(); // a partial control plane from a crashed run is restarted whole
     const dir = this.state.dir;
     const pki = new KubePki(join(dir, 'pki'));
@@ -189,6 +190,16 @@ export class KubeControlPlane implements Part {
       '--endpoint-reconciler-type=none',
       '--service-cluster-ip-range=10.0.0.0/24',
       '--allow-privileged=true',
+      // The aggregation layer, for extension API servers (KEDA's external metrics for the HPA
+      // controller): the API server proxies to them as front-proxy-client with the caller's
+      // identity in these headers.
+      `--requestheader-client-ca-file=${pki.path('front-proxy-ca.crt')}`,
+      '--requestheader-allowed-names=front-proxy-client',
+      '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+      '--requestheader-group-headers=X-Remote-Group',
+      '--requestheader-username-headers=X-Remote-User',
+      `--proxy-client-cert-file=${pki.path('front-proxy-client.crt')}`,
+      `--proxy-client-key-file=${pki.path('front-proxy-client.key')}`,
     ]);
     await waitUntil('kube-apiserver', async () => (await adminGet(pki, `${server}/readyz`)).status === 200, {
       timeoutMs: 90_000,
@@ -255,6 +266,7 @@ export class KubeControlPlane implements Part {
       KUBECTL: join(kubeBin, 'kubectl'),
       KUBE_PKI_DIR: pki.dir,
       KUBE_APISERVER_URL: server,
+      KUBE_FRONT_PROXY_CA_FILE: pki.path('front-proxy-ca.crt'),
     };
     this.state.saveSettings(settings);
     return settings;

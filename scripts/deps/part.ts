@@ -10,8 +10,13 @@ export interface Part {
   external(): Settings | undefined;
   /** Installs or builds what is missing; reuses the cache otherwise. */
   ensure(): Promise<void>;
+  /**
+   * Parts this one runs on (by name): it starts after them and gets their settings in `up`.
+   * Parts without any start concurrently.
+   */
+  readonly needs?: readonly string[];
   /** Starts the part (or finds it already running) and returns its connection settings. */
-  up(): Promise<Settings>;
+  up(needed?: Settings): Promise<Settings>;
   /** Stops exactly the processes `up` started. */
   down(): Promise<void>;
   /** Whether the processes `up` started are alive. */

@@ -31,7 +31,7 @@ export async function localPlatformEnv(settings: Settings): Promise<NodeJS.Proce
 /**
  * The Kafka principal of one local process: purchase-api and the operator get their own; the
  * operator also gets the allocators' to put into the allocator pods it renders (as plain env,
- * the local way). query-api does not use Kafka.
+ * the local way), and the name of KEDA's for the ScaledObjects. query-api does not use Kafka.
  */
 export function localKafkaEnv(settings: Settings, child: string): NodeJS.ProcessEnv {
   if (child === 'purchase-api') return kafkaEnvFor(settings, 'purchase-api');
@@ -39,6 +39,12 @@ export function localKafkaEnv(settings: Settings, child: string): NodeJS.Process
   const allocator = kafkaEnvFor(settings, 'allocator');
   return {
     ...kafkaEnvFor(settings, 'operator'),
+    // KEDA's scaler reads the lag as KEDA's own principal (deps' keda part), every 2 s locally so a
+    // first buyer of an idle event waits for an allocator start, not KEDA's 30 s default.
+    ...(settings.KEDA_KAFKA_TRIGGER_AUTHENTICATION
+      ? { KEDA_KAFKA_TRIGGER_AUTHENTICATION: settings.KEDA_KAFKA_TRIGGER_AUTHENTICATION }
+      : {}),
+    KEDA_POLLING_INTERVAL_SECONDS: process.env.KEDA_POLLING_INTERVAL_SECONDS ?? '2',
     ...(allocator.KAFKA_SASL_USERNAME && allocator.KAFKA_SASL_PASSWORD
       ? {
           ALLOCATOR_KAFKA_SASL_USERNAME: allocator.KAFKA_SASL_USERNAME,

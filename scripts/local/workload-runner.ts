@@ -22,6 +22,8 @@ export async function startWorkloadRunner(options: {
   kubeconfig: string;
   logDir: string;
   log: (line: string) => void;
+  /** Only this namespace's allocator pods (a test's); unset: every namespace. */
+  namespace?: string;
 }): Promise<WorkloadRunner> {
   const config = new KubeConfig();
   config.loadFromFile(options.kubeconfig);
@@ -87,10 +89,14 @@ export async function startWorkloadRunner(options: {
     processes.get(id)?.kill('SIGTERM');
   };
 
+  const { namespace } = options;
   const informer = makeInformer(
     config,
-    '/api/v1/pods',
-    () => core.listPodForAllNamespaces({ labelSelector: ALLOCATOR_SELECTOR }),
+    namespace ? `/api/v1/namespaces/${namespace}/pods` : '/api/v1/pods',
+    () =>
+      namespace
+        ? core.listNamespacedPod({ namespace, labelSelector: ALLOCATOR_SELECTOR })
+        : core.listPodForAllNamespaces({ labelSelector: ALLOCATOR_SELECTOR }),
     ALLOCATOR_SELECTOR,
   );
   const onPod = (pod: V1Pod): void => {

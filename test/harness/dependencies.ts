@@ -10,6 +10,8 @@ export interface Dependencies {
   kubectl: string;
   kubePkiDir: string | undefined;
   kubeApiServerUrl: string | undefined;
+  /** The ClusterTriggerAuthentication of the local KEDA's Kafka principal (for the operator's ScaledObjects). */
+  kedaTriggerAuthentication: string | undefined;
 }
 
 /** The raw settings of the running dependencies: deps.env, overridden by the env vars naming external servers. */
@@ -36,6 +38,7 @@ export function dependencies(): Dependencies {
     kubectl: settings.KUBECTL ?? 'kubectl',
     kubePkiDir: settings.KUBE_PKI_DIR,
     kubeApiServerUrl: settings.KUBE_APISERVER_URL,
+    kedaTriggerAuthentication: settings.KEDA_KAFKA_TRIGGER_AUTHENTICATION,
   };
 }
 

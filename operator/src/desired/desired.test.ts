@@ -186,6 +186,17 @@ describe('the desired KEDA ScaledObject', () => {
     });
   });
 
+  it("polls and cools down as the operator's config says, and leaves KEDA's defaults otherwise", () => {
+    const tuned = desiredScaledObject(
+      sampleEvent(),
+      sampleConfig({ KEDA_POLLING_INTERVAL_SECONDS: '2', KEDA_COOLDOWN_PERIOD_SECONDS: '15' }),
+    ) as { spec: Record<string, unknown> };
+    expect(tuned.spec).toMatchObject({ pollingInterval: 2, cooldownPeriod: 15 });
+    const plain = desiredScaledObject(sampleEvent(), sampleConfig()) as { spec: Record<string, unknown> };
+    expect(plain.spec).not.toHaveProperty('pollingInterval');
+    expect(plain.spec).not.toHaveProperty('cooldownPeriod');
+  });
+
   it("authenticates KEDA's scaler like the operator (mechanism, TLS) with the platform's ClusterTriggerAuthentication", () => {
     const scaled = desiredScaledObject(
       sampleEvent(),

@@ -10,6 +10,8 @@ export interface ScaledObjectSpec {
   scaleTargetRef: { name: string };
   minReplicaCount: number;
   maxReplicaCount: number;
+  pollingInterval?: number;
+  cooldownPeriod?: number;
   triggers: {
     type: 'apache-kafka';
     metadata: Record<string, string>;
@@ -38,6 +40,12 @@ export function desiredScaledObject(event: TicketEvent, config: OperatorConfig):
     scaleTargetRef: { name: allocatorName(event) },
     minReplicaCount: allocator.minReplicas,
     maxReplicaCount: allocator.maxReplicas,
+    ...(config.KEDA_POLLING_INTERVAL_SECONDS !== undefined
+      ? { pollingInterval: config.KEDA_POLLING_INTERVAL_SECONDS }
+      : {}),
+    ...(config.KEDA_COOLDOWN_PERIOD_SECONDS !== undefined
+      ? { cooldownPeriod: config.KEDA_COOLDOWN_PERIOD_SECONDS }
+      : {}),
     triggers: [
       {
         type: 'apache-kafka',

@@ -1,0 +1,278 @@
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Settings } from './env-file.ts';
+import { DepsError } from './errors.ts';
+import { ensureKedaKafkaPrincipal } from './keda-kafka.ts';
+import {
+  KEDA_NAMESPACE,
+  KEDA_TRIGGER_AUTHENTICATION,
+  kafkaTriggerAuthentication,
+  kedaBindings,
+  kedaNamespace,
+  METRICS_API_SERVICE,
+  METRICS_SERVICE_HOST,
+  metricsApiService,
+} from './keda-manifests.ts';
+import { KubePki } from './kube-pki.ts';
+import { stablePorts } from './kube.ts';
+import type { Part } from './part.ts';
+import { PartState } from './part-state.ts';
+import { cacheDir, repoRoot } from './paths.ts';
+import { requireCommand } from './prerequisites.ts';
+import { run, startDaemon, waitUntil } from './processes.ts';
+
+/** Must match tools/keda/go.mod (and the CRDs in ../shared/third-party/keda-v2.20.2). */
+export const KEDA_VERSION = 'v2.20.2';
+const KEDA_MODULE = 'github.com/kedacore/keda/v2';
+const kedaHome = join(cacheDir, `keda-${KEDA_VERSION}`);
+const kedaBin = join(kedaHome, 'bin');
+/** KEDA's RBAC roles, copied from its module when it is built (the release manifests are not at hand). */
+const kedaRoles = join(kedaHome, 'rbac');
+const roleFiles = {
+  operator: 'config/rbac/role.yaml',
+  metricsReader: 'config/metrics-server/role.yaml',
+} as const;
+const moduleDir = join(repoRoot, 'tools', 'keda');
+/** The user of KEDA's client certificate: both processes run as it, as KEDA's manifests run both as one service account. */
+const KEDA_USER = 'keda-operator';
+
+/**
+ * The version ldflags of KEDA's Makefile (GO_LDFLAGS); a release sets VERSION to the tag without
+ * its `v`. The Go module proxy carries no git commit, so GitCommit stays empty rather than made up.
+ */
+function kedaLdflags(): string {
+  return [
+    '-s -w',
+    `-X=${KEDA_MODULE}/version.GitCommit=`,
+    `-X=${KEDA_MODULE}/version.Version=${KEDA_VERSION.replace(/^v/, '')}`,
+  ].join(' ');
+}
+
+function buildKeda(): void {
+  requireCommand(
+    'go',
+    'install Go 1.26+ (https://go.dev/dl) to build KEDA, or set KUBECONFIG to a cluster with KEDA',
+  );
+  console.error(
+    `boxoffice deps: building the KEDA ${KEDA_VERSION} operator and metrics server from the Go module proxy (first run only)`,
+  );
+  mkdirSync(kedaBin, { recursive: true });
+  const env = { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-trimpath' };
+  for (const [bin, pkg] of [
+    ['keda', 'cmd/operator'],
+    ['keda-adapter', 'cmd/adapter'],
+  ] as const)
+    run('go', ['build', '-ldflags', kedaLdflags(), '-o', join(kedaBin, bin), `${KEDA_MODULE}/${pkg}`], {
+      cwd: moduleDir,
+      env,
+      what: `building KEDA ${bin} ${KEDA_VERSION}`,
+    });
+}
+
+function copyKedaRoles(): void {
+  const dir = run('go', ['list', '-m', '-f', '{{.Dir}}', KEDA_MODULE], {
+    cwd: moduleDir,
+    what: 'locating the KEDA module',
+  }).trim();
+  mkdirSync(kedaRoles, { recursive: true });
+  for (const file of Object.values(roleFiles)) {
+    mkdirSync(join(kedaRoles, file, '..'), { recursive: true });
+    copyFileSync(join(dir, file), join(kedaRoles, file));
+  }
+}
+
+/**
+ * KEDA on the local control plane: its operator (scales allocators between zero and one, and owns
+ * their HPAs) and its metrics server (serves the lag to the HPA controller through the aggregation
+ * layer, so allocators scale out beyond one), as local processes with a client certificate of
+ * their own bound to KEDA's roles. Its Kafka scaler logs in as its own principal, allowed only to
+ * describe (keda-kafka.ts); the operator finds those credentials through the
+ * ClusterTriggerAuthentication named in KEDA_KAFKA_TRIGGER_AUTHENTICATION.
+ */
+export class Keda implements Part {
+  readonly name = 'keda';
+  readonly needs = ['kubernetes', 'kafka'] as const;
+  private readonly state = new PartState('keda', ['keda-operator', 'keda-metrics-apiserver']);
+
+  /** A cluster of one's own (KUBECONFIG) brings its own KEDA, or none. */
+  external(): Settings | undefined {
+    return process.env.KUBECONFIG ? {} : undefined;
+  }
+
+  async ensure(): Promise<void> {
+    if (!['keda', 'keda-adapter'].every((bin) => existsSync(join(kedaBin, bin)))) buildKeda();
+    if (!Object.values(roleFiles).every((file) => existsSync(join(kedaRoles, file)))) copyKedaRoles();
+  }
+
+  running(): boolean {
+    return this.state.running();
+  }
+
+  async up(needed: Settings = {}): Promise<Settings> {
+    if (!needed.KUBECONFIG || !needed.KUBE_PKI_DIR || !needed.KUBE_APISERVER_URL)
+      throw new DepsError('KEDA needs the local control plane (its settings are missing)');
+    const dir = this.state.dir;
+    const kubectl = (...args: string[]): string =>
+      run(needed.KUBECTL ?? 'kubectl', [`--kubeconfig=${needed.KUBECONFIG}`, ...args], {
+        what: `kubectl ${args.slice(0, 2).join(' ')}`,
+      });
+    const apply = (name: string, manifests: Record<string, unknown>[]): void => {
+      const file = join(dir, `${name}.json`);
+      writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: manifests }), {
+        mode: 0o600,
+      });
+      kubectl('apply', '--server-side', '--force-conflicts', '--field-manager=boxoffice-deps', '-f', file);
+    };
+
+    // Kafka credentials are checked on every `up`: the broker's storage may have been reset since.
+    const kafka = await ensureKedaKafkaPrincipal(needed, join(dir, 'kafka-user.json'));
+    const saved = this.state.savedSettings();
+    if (saved && this.running()) {
+      if (kafka) this.applyKafkaAuthentication(apply, kafka, needed);
+      return saved;
+    }
+    await this.state.stopAll();
+
+    const pki = this.pki();
+    const kubeconfig = this.kubeconfig(needed);
+    apply('namespace', [kedaNamespace()]);
+    for (const file of Object.values(roleFiles))
+      kubectl(
+        'apply',
+        '--server-side',
+        '--force-conflicts',
+        '--field-manager=boxoffice-deps',
+        '-f',
+        join(kedaRoles, file),
+      );
+    apply('bindings', kedaBindings(KEDA_USER));
+    if (kafka) this.applyKafkaAuthentication(apply, kafka, needed);
+
+    const ports = await stablePorts(dir, ['metrics', 'probe', 'grpc', 'adapter', 'adapterMetrics']);
+    const env = {
+      ...process.env,
+      KUBECONFIG: kubeconfig,
+      // What KEDA reads from its pod: it watches every namespace and keeps its Secrets in its own.
+      WATCH_NAMESPACE: '',
+      POD_NAMESPACE: KEDA_NAMESPACE,
+      KEDA_CLUSTER_OBJECT_NAMESPACE: KEDA_NAMESPACE,
+    };
+    const operatorPid = startDaemon({
+      name: 'keda-operator',
+      command: join(kedaBin, 'keda'),
+      args: [
+        `--metrics-bind-address=127.0.0.1:${ports.metrics}`,
+        `--health-probe-bind-address=127.0.0.1:${ports.probe}`,
+        `--metrics-service-bind-address=127.0.0.1:${ports.grpc}`,
+        // The gRPC metrics service (the metrics server asks the operator) uses mutual TLS from here.
+        `--cert-dir=${pki.dir}`,
+        '--enable-cert-rotation=false',
+        '--leader-elect=false',
+        '--zap-log-level=info',
+        '--zap-encoder=console',
+      ],
+      env,
+      logFile: this.state.logFile('keda-operator'),
+      pidFile: this.state.pidFile('keda-operator'),
+    });
+    await waitUntil(
+      'the KEDA operator',
+      async () => (await fetch(`http://127.0.0.1:${ports.probe}/readyz`)).ok,
+      { timeoutMs: 60_000, pid: operatorPid, logFile: this.state.logFile('keda-operator') },
+    );
+
+    const adapterPid = startDaemon({
+      name: 'keda-metrics-apiserver',
+      command: join(kedaBin, 'keda-adapter'),
+      args: [
+        `--secure-port=${ports.adapter}`,
+        '--bind-address=127.0.0.1',
+        `--cert-dir=${pki.dir}`,
+        `--tls-cert-file=${pki.path('tls.crt')}`,
+        `--tls-private-key-file=${pki.path('tls.key')}`,
+        `--client-ca-file=${pki.path('ca.crt')}`,
+        `--lister-kubeconfig=${kubeconfig}`,
+        `--authentication-kubeconfig=${kubeconfig}`,
+        `--authorization-kubeconfig=${kubeconfig}`,
+        `--metrics-service-address=127.0.0.1:${ports.grpc}`,
+        `--port=${ports.adapterMetrics}`,
+        '--zap-log-level=info',
+        '--zap-encoder=console',
+      ],
+      env,
+      logFile: this.state.logFile('keda-metrics-apiserver'),
+      pidFile: this.state.pidFile('keda-metrics-apiserver'),
+    });
+    apply('metrics-api', metricsApiService(ports.adapter!, readFileSync(pki.path('ca.crt'), 'utf8')));
+    await waitUntil(
+      `the external metrics API (${METRICS_API_SERVICE})`,
+      async () =>
+        kubectl(
+          'get',
+          'apiservice',
+          METRICS_API_SERVICE,
+          '-o',
+          'jsonpath={.status.conditions[?(@.type=="Available")].status}',
+        ) === 'True',
+      { timeoutMs: 90_000, pid: adapterPid, logFile: this.state.logFile('keda-metrics-apiserver') },
+    );
+
+    const settings: Settings = {
+      KEDA_OPERATOR_METRICS_URL: `http://127.0.0.1:${ports.metrics}/metrics`,
+      ...(kafka ? { KEDA_KAFKA_TRIGGER_AUTHENTICATION: KEDA_TRIGGER_AUTHENTICATION } : {}),
+    };
+    this.state.saveSettings(settings);
+    return settings;
+  }
+
+  async down(): Promise<void> {
+    await this.state.stopAll();
+  }
+
+  async version(settings: Settings): Promise<string> {
+    if (!settings.KEDA_OPERATOR_METRICS_URL) return 'KEDA (external)';
+    const metrics = await (await fetch(settings.KEDA_OPERATOR_METRICS_URL)).text();
+    const version = /^keda_build_info\{[^}]*version="([^"]+)"/m.exec(metrics)?.[1] ?? 'unknown';
+    return `KEDA ${version} (operator and metrics server)`;
+  }
+
+  /**
+   * KEDA's CA and one certificate for both processes (the gRPC metrics service is mutual TLS, and
+   * the API server checks the metrics server against METRICS_SERVICE_HOST), as KEDA's own
+   * certificate rotation would make them.
+   */
+  private pki(): KubePki {
+    const pki = new KubePki(join(this.state.dir, 'pki'));
+    mkdirSync(pki.dir, { recursive: true, mode: 0o700 });
+    if (!existsSync(pki.path('ca.crt'))) pki.createCa('ca', '/CN=boxoffice-local-keda-ca');
+    if (!existsSync(pki.path('tls.crt')))
+      pki.issue('tls', `/CN=${KEDA_USER}`, [
+        'extendedKeyUsage=serverAuth,clientAuth',
+        `subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:${METRICS_SERVICE_HOST},DNS:keda-operator.${KEDA_NAMESPACE}.svc`,
+      ]);
+    return pki;
+  }
+
+  /** A kubeconfig for KEDA's own client certificate, signed by the control plane's CA. */
+  private kubeconfig(needed: Settings): string {
+    const clusterPki = new KubePki(needed.KUBE_PKI_DIR!);
+    if (!existsSync(clusterPki.path(`${KEDA_USER}.crt`))) clusterPki.issueClient(KEDA_USER, KEDA_USER, []);
+    const file = join(this.state.dir, 'kubeconfig');
+    writeFileSync(file, clusterPki.kubeconfig(needed.KUBE_APISERVER_URL!, KEDA_USER, KEDA_USER), {
+      mode: 0o600,
+    });
+    return file;
+  }
+
+  private applyKafkaAuthentication(
+    apply: (name: string, manifests: Record<string, unknown>[]) => void,
+    kafka: { username: string; password: string },
+    needed: Settings,
+  ): void {
+    const caFile = needed.KAFKA_SASL_SSL_CA_FILE ?? needed.KAFKA_TLS_CA_FILE;
+    apply(
+      'kafka-authentication',
+      kafkaTriggerAuthentication({ ...kafka, ...(caFile ? { ca: readFileSync(caFile, 'utf8') } : {}) }),
+    );
+  }
+}
