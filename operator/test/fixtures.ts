@@ -176,6 +176,10 @@ export class OperatorWorld {
       REDIS_URL: settings.redisUrl,
       ...kafkaEnv('operator'),
       ...allocatorKafkaPrincipal(),
+      // KEDA's scaler logs in to Kafka as its own principal (the local KEDA's, from deps).
+      ...(settings.kedaTriggerAuthentication
+        ? { KEDA_KAFKA_TRIGGER_AUTHENTICATION: settings.kedaTriggerAuthentication }
+        : {}),
       WATCH_NAMESPACE: this.namespace,
       LEASE_NAMESPACE: this.leaseNamespace,
       RESYNC_SECONDS: '2',

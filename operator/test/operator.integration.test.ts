@@ -78,6 +78,14 @@ describe('the TicketEvent operator (real kube-apiserver, Kafka, PostgreSQL)', ()
           offsetResetPolicy: 'earliest',
           ...(world.env().KAFKA_SASL_MECHANISM ? { sasl: 'scram_sha512' } : {}),
         },
+        ...(world.env().KEDA_KAFKA_TRIGGER_AUTHENTICATION
+          ? {
+              authenticationRef: {
+                name: world.env().KEDA_KAFKA_TRIGGER_AUTHENTICATION,
+                kind: 'ClusterTriggerAuthentication',
+              },
+            }
+          : {}),
       },
     ]);
 

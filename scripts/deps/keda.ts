@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Settings } from './env-file.ts';
 import { DepsError } from './errors.ts';
@@ -26,12 +26,15 @@ export const KEDA_VERSION = 'v2.20.2';
 const KEDA_MODULE = 'github.com/kedacore/keda/v2';
 const kedaHome = join(cacheDir, `keda-${KEDA_VERSION}`);
 const kedaBin = join(kedaHome, 'bin');
-/** KEDA's RBAC roles, copied from its module when it is built (the release manifests are not at hand). */
-const kedaRoles = join(kedaHome, 'rbac');
-const roleFiles = {
-  operator: 'config/rbac/role.yaml',
-  metricsReader: 'config/metrics-server/role.yaml',
-} as const;
+/**
+ * KEDA's own manifests, copied from its module when it is built (its release manifests are not at
+ * hand): the RBAC roles of operator and metrics server, and all six CRDs. The shared third-party
+ * folder has only the three the operator writes or references; KEDA does not start without its
+ * ScaledJob and CloudEventSource CRDs.
+ */
+const kedaManifests = join(kedaHome, 'config');
+const roleFiles = ['rbac/role.yaml', 'metrics-server/role.yaml'] as const;
+const crdDir = 'crd/bases';
 const moduleDir = join(repoRoot, 'tools', 'keda');
 /** The user of KEDA's client certificate: both processes run as it, as KEDA's manifests run both as one service account. */
 const KEDA_USER = 'keda-operator';
@@ -69,16 +72,13 @@ function buildKeda(): void {
     });
 }
 
-function copyKedaRoles(): void {
+function copyKedaManifests(): void {
   const dir = run('go', ['list', '-m', '-f', '{{.Dir}}', KEDA_MODULE], {
     cwd: moduleDir,
     what: 'locating the KEDA module',
   }).trim();
-  mkdirSync(kedaRoles, { recursive: true });
-  for (const file of Object.values(roleFiles)) {
-    mkdirSync(join(kedaRoles, file, '..'), { recursive: true });
-    copyFileSync(join(dir, file), join(kedaRoles, file));
-  }
+  for (const file of [...roleFiles, crdDir])
+    cpSync(join(dir, 'config', file), join(kedaManifests, file), { recursive: true });
 }
 
 /**
@@ -101,7 +101,7 @@ export class Keda implements Part {
 
   async ensure(): Promise<void> {
     if (!['keda', 'keda-adapter'].every((bin) => existsSync(join(kedaBin, bin)))) buildKeda();
-    if (!Object.values(roleFiles).every((file) => existsSync(join(kedaRoles, file)))) copyKedaRoles();
+    if (![...roleFiles, crdDir].every((file) => existsSync(join(kedaManifests, file)))) copyKedaManifests();
   }
 
   running(): boolean {
@@ -124,31 +124,43 @@ export class Keda implements Part {
       kubectl('apply', '--server-side', '--force-conflicts', '--field-manager=boxoffice-deps', '-f', file);
     };
 
-    // Kafka credentials are checked on every `up`: the broker's storage may have been reset since.
+    // Kafka credentials are checked on every `up` (the broker's storage may have been reset since),
+    // and the cluster objects KEDA depends on are applied again (idempotent).
     const kafka = await ensureKedaKafkaPrincipal(needed, join(dir, 'kafka-user.json'));
+    const ports = await stablePorts(dir, ['metrics', 'probe', 'grpc', 'adapter', 'adapterMetrics']);
+    const pki = this.pki();
+    const applyMetricsApi = (): void =>
+      apply('metrics-api', metricsApiService(ports.adapter!, readFileSync(pki.path('ca.crt'), 'utf8')));
     const saved = this.state.savedSettings();
     if (saved && this.running()) {
       if (kafka) this.applyKafkaAuthentication(apply, kafka, needed);
+      applyMetricsApi();
       return saved;
     }
     await this.state.stopAll();
 
-    const pki = this.pki();
     const kubeconfig = this.kubeconfig(needed);
     apply('namespace', [kedaNamespace()]);
-    for (const file of Object.values(roleFiles))
+    for (const file of [crdDir, ...roleFiles])
       kubectl(
         'apply',
         '--server-side',
         '--force-conflicts',
         '--field-manager=boxoffice-deps',
         '-f',
-        join(kedaRoles, file),
+        join(kedaManifests, file),
       );
+    kubectl(
+      'wait',
+      '--for=condition=Established',
+      '--timeout=60s',
+      'crd/scaledjobs.keda.sh',
+      'crd/cloudeventsources.eventing.keda.sh',
+      'crd/clustercloudeventsources.eventing.keda.sh',
+    );
     apply('bindings', kedaBindings(KEDA_USER));
     if (kafka) this.applyKafkaAuthentication(apply, kafka, needed);
 
-    const ports = await stablePorts(dir, ['metrics', 'probe', 'grpc', 'adapter', 'adapterMetrics']);
     const env = {
       ...process.env,
       KUBECONFIG: kubeconfig,
@@ -203,7 +215,7 @@ export class Keda implements Part {
       logFile: this.state.logFile('keda-metrics-apiserver'),
       pidFile: this.state.pidFile('keda-metrics-apiserver'),
     });
-    apply('metrics-api', metricsApiService(ports.adapter!, readFileSync(pki.path('ca.crt'), 'utf8')));
+    applyMetricsApi();
     await waitUntil(
       `the external metrics API (${METRICS_API_SERVICE})`,
       async () =>
