@@ -40,7 +40,7 @@ const JWT = {
  * aggregation layer): the operator, purchase-api as its own process (with its expiry sweeper), and
  * the workload runner starting one allocator process per allocator pod the control plane
  * schedules. KEDA polls every second and cools down after 10 s (operator config) so the test
- * sees the whole cycle; the HPA controller keeps its cluster defaults.
+ * sees the whole cycle; the HPA controller looks every 5 s (scripts/deps/kube.ts).
  */
 describe('KEDA scaling an event allocator (real KEDA, HPA controller, kube-apiserver, Kafka, PostgreSQL)', () => {
   const world = new OperatorWorld();
@@ -182,8 +182,10 @@ describe('KEDA scaling an event allocator (real KEDA, HPA controller, kube-apise
   });
 
   it('scales out to spec.shards replicas under a burst one allocator cannot drain, and back to zero after it', async () => {
-    // The burst as purchase-api replicas send it: one command per buyer on every shard, at once.
-    const burst = 20_000;
+    // A flash sale hits an idle event: the burst arrives at zero replicas, as purchase-api replicas
+    // send it (one command per buyer, on every shard, at once).
+    await eventually(async () => expect(await replicas()).toBe(0), { timeoutMs: 60_000, intervalMs: 500 });
+    const burst = 30_000;
     const started = Date.now();
     const topic = eventTopic({ namespace, name });
     for (let offset = 0; offset < burst; offset += 1_000)
