@@ -1,4 +1,13 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { Settings } from './env-file.ts';
 import { DepsError } from './errors.ts';
@@ -14,12 +23,11 @@ import {
   metricsApiService,
 } from './keda-manifests.ts';
 import { KubePki } from './kube-pki.ts';
-import { stablePorts } from './kube.ts';
 import type { Part } from './part.ts';
 import { PartState } from './part-state.ts';
 import { cacheDir, repoRoot } from './paths.ts';
 import { requireCommand } from './prerequisites.ts';
-import { run, startDaemon, waitUntil } from './processes.ts';
+import { freePort, run, startDaemon, waitUntil } from './processes.ts';
 
 /** Must match tools/keda/go.mod (and the CRDs in ../shared/third-party/keda-v2.20.2). */
 export const KEDA_VERSION = 'v2.20.2';
@@ -36,6 +44,8 @@ const kedaManifests = join(kedaHome, 'config');
 const roleFiles = ['rbac/role.yaml', 'metrics-server/role.yaml'] as const;
 const crdDir = 'crd/bases';
 const moduleDir = join(repoRoot, 'tools', 'keda');
+const PORT_NAMES = ['metrics', 'probe', 'grpc', 'adapter', 'adapterMetrics'] as const;
+type KedaPorts = Record<(typeof PORT_NAMES)[number], number>;
 /** The user of KEDA's client certificate: both processes run as it, as KEDA's manifests run both as one service account. */
 const KEDA_USER = 'keda-operator';
 
@@ -77,8 +87,15 @@ function copyKedaManifests(): void {
     cwd: moduleDir,
     what: 'locating the KEDA module',
   }).trim();
-  for (const file of [...roleFiles, crdDir])
-    cpSync(join(dir, 'config', file), join(kedaManifests, file), { recursive: true });
+  // File by file and writable: the module cache is read-only, and the tool cache must stay removable.
+  const copy = (from: string, to: string): void => {
+    mkdirSync(join(to, '..'), { recursive: true });
+    copyFileSync(from, to);
+    chmodSync(to, 0o644);
+  };
+  for (const file of roleFiles) copy(join(dir, 'config', file), join(kedaManifests, file));
+  for (const crd of readdirSync(join(dir, 'config', crdDir)))
+    copy(join(dir, 'config', crdDir, crd), join(kedaManifests, crdDir, crd));
 }
 
 /**
@@ -127,14 +144,13 @@ export class Keda implements Part {
     // Kafka credentials are checked on every `up` (the broker's storage may have been reset since),
     // and the cluster objects KEDA depends on are applied again (idempotent).
     const kafka = await ensureKedaKafkaPrincipal(needed, join(dir, 'kafka-user.json'));
-    const ports = await stablePorts(dir, ['metrics', 'probe', 'grpc', 'adapter', 'adapterMetrics']);
     const pki = this.pki();
-    const applyMetricsApi = (): void =>
-      apply('metrics-api', metricsApiService(ports.adapter!, readFileSync(pki.path('ca.crt'), 'utf8')));
+    const applyMetricsApi = (port: number): void =>
+      apply('metrics-api', metricsApiService(port, readFileSync(pki.path('ca.crt'), 'utf8')));
     const saved = this.state.savedSettings();
     if (saved && this.running()) {
       if (kafka) this.applyKafkaAuthentication(apply, kafka, needed);
-      applyMetricsApi();
+      applyMetricsApi(this.ports().adapter);
       return saved;
     }
     await this.state.stopAll();
@@ -161,6 +177,41 @@ export class Keda implements Part {
     apply('bindings', kedaBindings(KEDA_USER));
     if (kafka) this.applyKafkaAuthentication(apply, kafka, needed);
 
+    // Fresh loopback ports on every start; a port taken between picking and binding (other
+    // checkouts start servers on this machine too) means one more try with others.
+    for (let attempt = 1; ; attempt++) {
+      const ports = await this.pickPorts();
+      const logFiles = this.state.processes.map((name) => this.state.logFile(name));
+      const logStarts = logFiles.map((file) => (existsSync(file) ? statSync(file).size : 0));
+      try {
+        await this.startProcesses(ports, { kubeconfig, pki, kubectl, applyMetricsApi });
+        const settings: Settings = {
+          KEDA_OPERATOR_METRICS_URL: `http://127.0.0.1:${ports.metrics}/metrics`,
+          ...(kafka ? { KEDA_KAFKA_TRIGGER_AUTHENTICATION: KEDA_TRIGGER_AUTHENTICATION } : {}),
+        };
+        this.state.saveSettings(settings);
+        return settings;
+      } catch (error) {
+        await this.state.stopAll();
+        // This attempt's output only (the logs are appended to across starts).
+        const logs = logFiles
+          .map((file, i) => (existsSync(file) ? readFileSync(file).subarray(logStarts[i]).toString() : ''))
+          .join('');
+        if (attempt >= 3 || !logs.includes('address already in use')) throw error;
+      }
+    }
+  }
+
+  private async startProcesses(
+    ports: KedaPorts,
+    context: {
+      kubeconfig: string;
+      pki: KubePki;
+      kubectl: (...args: string[]) => string;
+      applyMetricsApi: (port: number) => void;
+    },
+  ): Promise<void> {
+    const { kubeconfig, pki, kubectl } = context;
     const env = {
       ...process.env,
       KUBECONFIG: kubeconfig,
@@ -207,6 +258,7 @@ export class Keda implements Part {
         `--authentication-kubeconfig=${kubeconfig}`,
         `--authorization-kubeconfig=${kubeconfig}`,
         `--metrics-service-address=127.0.0.1:${ports.grpc}`,
+        // Its /metrics listens on every interface at this port (KEDA offers no host for it).
         `--port=${ports.adapterMetrics}`,
         '--zap-log-level=info',
         '--zap-encoder=console',
@@ -215,7 +267,7 @@ export class Keda implements Part {
       logFile: this.state.logFile('keda-metrics-apiserver'),
       pidFile: this.state.pidFile('keda-metrics-apiserver'),
     });
-    applyMetricsApi();
+    context.applyMetricsApi(ports.adapter);
     await waitUntil(
       `the external metrics API (${METRICS_API_SERVICE})`,
       async () =>
@@ -228,13 +280,19 @@ export class Keda implements Part {
         ) === 'True',
       { timeoutMs: 90_000, pid: adapterPid, logFile: this.state.logFile('keda-metrics-apiserver') },
     );
+  }
 
-    const settings: Settings = {
-      KEDA_OPERATOR_METRICS_URL: `http://127.0.0.1:${ports.metrics}/metrics`,
-      ...(kafka ? { KEDA_KAFKA_TRIGGER_AUTHENTICATION: KEDA_TRIGGER_AUTHENTICATION } : {}),
-    };
-    this.state.saveSettings(settings);
-    return settings;
+  /** Five distinct free loopback ports, recorded for the next `up` (which re-applies the APIService). */
+  private async pickPorts(): Promise<KedaPorts> {
+    const picked = new Set<number>();
+    while (picked.size < PORT_NAMES.length) picked.add(await freePort());
+    const ports = Object.fromEntries(PORT_NAMES.map((name, i) => [name, [...picked][i]!])) as KedaPorts;
+    writeFileSync(join(this.state.dir, 'ports.json'), JSON.stringify(ports));
+    return ports;
+  }
+
+  private ports(): KedaPorts {
+    return JSON.parse(readFileSync(join(this.state.dir, 'ports.json'), 'utf8')) as KedaPorts;
   }
 
   async down(): Promise<void> {

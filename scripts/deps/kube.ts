@@ -99,7 +99,7 @@ function adminGet(pki: KubePki, url: string): Promise<{ status: number; body: st
 }
 
 /** Ports stay the same across restarts when still free: etcd remembers its peer URL. */
-export async function stablePorts(dir: string, names: string[]): Promise<Record<string, number>> {
+async function stablePorts(dir: string, names: string[]): Promise<Record<string, number>> {
   const file = join(dir, 'ports.json');
   const saved = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>) : {};
   const ports: Record<string, number> = {};
