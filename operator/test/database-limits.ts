@@ -162,6 +162,7 @@ const c = {
 const fromBuyerRequests = notFromSpec('written by the purchase path from buyer requests and payments');
 const systemColumn = notFromSpec('set by the database or by provisioning, never from the spec');
 const allocatorCounter = notFromSpec('a counter the allocator keeps');
+const expirySweep = notFromSpec("the expiry sweeper's position, kept by purchase-api");
 
 /** Every CHECK constraint of services/store/migrations, by its PostgreSQL name. */
 export const CHECKS: Record<string, Coverage> = {
@@ -186,6 +187,7 @@ export const CHECKS: Record<string, Coverage> = {
   orders_status_check: fromBuyerRequests,
   tickets_seq_check: fromBuyerRequests,
   buyer_quantities_quantity_check: fromBuyerRequests,
+  hold_expiry_sweep_singleton_check: expirySweep,
 };
 
 /** Every column (its type is its limit: integer range, char(n), timestamp range, text without NUL). */
@@ -212,6 +214,7 @@ export const COLUMNS: Record<string, Coverage> = {
   'ticket_types.price_minor': refused(c.priceBeyondBigint),
   'ticket_types.currency': refused(c.fourLetterCurrency),
   'ticket_types.capacity': refused(c.capacityBeyondInt),
+  'ticket_types.retired_at': notFromSpec('set by provisioning when a ticket type leaves the spec'),
   'inventory_shards.event_id': systemColumn,
   'inventory_shards.shard': notFromSpec('shard indexes 0..shards-1 are computed by provisioning'),
   'inventory_shards.ticket_type': refused(c.nulInTicketTypeName),
@@ -247,6 +250,10 @@ export const COLUMNS: Record<string, Coverage> = {
   'provider_events.order_id': fromBuyerRequests,
   'provider_events.kind': fromBuyerRequests,
   'provider_events.received_at': fromBuyerRequests,
+  'hold_expiry_sweep.singleton': expirySweep,
+  'hold_expiry_sweep.after_expires_at': expirySweep,
+  'hold_expiry_sweep.after_order_id': expirySweep,
+  'hold_expiry_sweep.walk_started_at': expirySweep,
 };
 
 /** Each admission case once, with the limits it stands for. */

@@ -1,6 +1,6 @@
 /** kubectl fed with manifests on stdin, against the local API server of the test run. */
 import { spawn } from 'node:child_process';
-import { createNamespace, dependencies, kubectl } from '@boxoffice/testkit';
+import { createNamespace, dependencies, eventually, kubectl } from '@boxoffice/testkit';
 import { prometheusOperatorCrdDir } from '../../scripts/deps/paths.ts';
 
 export interface KubectlResult {
@@ -72,12 +72,17 @@ export async function installPrometheusOperatorCrds(): Promise<void> {
     '-f',
     prometheusOperatorCrdDir,
   );
-  await kubectl(
-    'wait',
-    '--for=condition=Established',
-    '--timeout=60s',
-    'crd/servicemonitors.monitoring.coreos.com',
-    'crd/podmonitors.monitoring.coreos.com',
-    'crd/prometheusrules.monitoring.coreos.com',
+  // `kubectl wait` fails at once on a CRD so new that it has no status yet: wait for that first.
+  await eventually(
+    () =>
+      kubectl(
+        'wait',
+        '--for=condition=Established',
+        '--timeout=60s',
+        'crd/servicemonitors.monitoring.coreos.com',
+        'crd/podmonitors.monitoring.coreos.com',
+        'crd/prometheusrules.monitoring.coreos.com',
+      ),
+    { timeoutMs: 60_000, intervalMs: 250 },
   );
 }

@@ -105,7 +105,8 @@ async function serviceEnv(service: ServiceName, port: number): Promise<Record<st
     case 'purchase-api':
       return { ...kafkaEnv('purchase-api'), PURCHASE_API_PORT: String(port) };
     case 'query-api':
-      return { QUERY_API_PORT: String(port) };
+      // query-api uses no Kafka, but its config shares the connection settings.
+      return { KAFKA_BROKERS: dependencies().kafkaBrokers.join(','), QUERY_API_PORT: String(port) };
     case 'allocator':
       return {
         ...kafkaEnv('allocator'),
@@ -268,6 +269,7 @@ describe('the boxoffice image', () => {
     try {
       const port = await freePort();
       const name = await start('purchase-api', {
+        ...kafkaEnv('purchase-api'),
         PURCHASE_API_PORT: String(port),
         DATABASE_URL: `postgres://boxoffice@127.0.0.1:${silentPort}/boxoffice`,
       });
