@@ -4,3 +4,4 @@ export { createTestDatabase } from './postgres.ts';
 export { kubeConfig, createNamespace, kubectl } from './kubernetes.ts';
 export { eventually } from './eventually.ts';
 export { kubeConfigAs } from './identity.ts';
+export { DedicatedRedis } from './redis-server.ts';

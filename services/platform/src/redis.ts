@@ -21,7 +21,8 @@ export function createRedis(url: string, options: { name: string }): Redis {
     retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
   });
   redis.on('error', () => undefined); // reconnects on its own; readiness reports the state
-  // ioredis reads this option on every command; once connected, an outage must fail fast.
+  // ioredis reads this option on every command; once connected, an outage must fail fast. (A
+  // `duplicate()` made later inherits it: subscribe through RedisSubscriber, which needs no queue.)
   redis.once('ready', () => (redis.options.enableOfflineQueue = false));
   return redis;
 }

@@ -31,12 +31,13 @@ export class PurchasePath {
   databaseUrl!: string;
   readonly allocators: Allocator[] = [];
 
-  async start(options: { replyTimeoutMs?: number } = {}): Promise<this> {
+  /** `redisUrl`: a Redis of the test's own (one it stops and starts); default the shared one. */
+  async start(options: { replyTimeoutMs?: number; redisUrl?: string } = {}): Promise<this> {
     const deps = dependencies();
     this.databaseUrl = await createTestDatabase(this.prefix);
     await migrate(this.databaseUrl);
     this.pool = createPool(this.databaseUrl, 20);
-    this.redis = createRedis(deps.redisUrl, { name: 'test' });
+    this.redis = createRedis(options.redisUrl ?? deps.redisUrl, { name: 'test' });
     this.kafka = createKafka({ clientId: this.prefix, brokers: deps.kafkaBrokers, logger: this.logger });
     const admin = this.kafka.admin();
     await admin.connect();
