@@ -54,7 +54,7 @@ export function availabilityStreamRoute(deps: AvailabilityStreamDeps): AnyRoute 
       const slot = deps.slots.take(req.ip ?? req.socket.remoteAddress ?? 'unknown');
       if ('refused' in slot) throw refusal(slot.refused);
       // However the response ends (a 404, the client leaving, shutdown), the slot is given back.
-      res.once('close', slot.release);
+      whenClosed(res, slot.release);
       const event = await findEvent(deps.pool, params);
       if (!event) throw new AppError(QueryErrors.EventNotFound);
       if (res.destroyed) {
@@ -69,6 +69,12 @@ export function availabilityStreamRoute(deps: AvailabilityStreamDeps): AnyRoute 
       follow(deps, params, res, event);
     },
   }) as AnyRoute;
+}
+
+/** Runs `done` once the response is over; at once if the client left already (say, during the rate limit). */
+function whenClosed(res: Response, done: () => void): void {
+  if (res.destroyed || res.writableFinished) done();
+  else res.once('close', done);
 }
 
 function follow(
@@ -99,7 +105,8 @@ function follow(
     deps.shutdown.removeEventListener('abort', end);
     res.end();
   };
-  res.once('close', end);
+  // Listening first, so that an `end` run at once also removes the listener again.
+  deps.shutdown.addEventListener('abort', end, { once: true });
   if (deps.shutdown.aborted) end();
-  else deps.shutdown.addEventListener('abort', end, { once: true });
+  whenClosed(res, end);
 }
