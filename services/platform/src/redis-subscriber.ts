@@ -19,6 +19,8 @@ export interface ChannelSubscription {
   close(): void;
 }
 
+const RETRY_SUBSCRIBE_MS = 1_000;
+
 interface Channel {
   listeners: Set<ChannelListener>;
   confirmed: boolean;
@@ -122,8 +124,15 @@ export class RedisSubscriber {
         if (resubscribed)
           for (const listener of channel.listeners) if (!informed.has(listener)) listener.resubscribed?.();
       },
-      // Dropped or timed out: the next 'ready' subscribes again; nobody waits for it meanwhile.
-      () => settle(channel, false),
+      () => {
+        settle(channel, false); // nobody waits for it meanwhile
+        // Dropped: the next 'ready' subscribes again. Timed out on a live connection (Redis, or this
+        // process, too busy): ask again shortly.
+        if (this.connection.status !== 'ready') return;
+        setTimeout(() => {
+          if (this.channels.get(name) === channel && !channel.confirmed) this.subscribe(name, channel, true);
+        }, RETRY_SUBSCRIBE_MS).unref();
+      },
     );
   }
 }
