@@ -23,6 +23,7 @@ export class DedicatedRedis {
     };
   }
 
+  /** `name`: one per suite; its directory (and log) is reused by the next run. */
   static async start(name: string): Promise<DedicatedRedis> {
     const dir = join(depsStateDir, 'redis-dedicated', name);
     mkdirSync(dir, { recursive: true });

@@ -8,7 +8,7 @@ import { RedisSubscriber } from './redis-subscriber.ts';
 describe('Redis clients through an outage (a dedicated redis-server)', () => {
   let server: DedicatedRedis;
   beforeAll(async () => {
-    server = await DedicatedRedis.start(uniqueName('redis-outage'));
+    server = await DedicatedRedis.start('platform-redis-outage');
   });
   afterAll(async () => {
     await server.stop();

@@ -90,7 +90,7 @@ describe('with Redis stopped (a real Redis process stopped and started again)', 
       ?.status;
 
   beforeAll(async () => {
-    redisServer = await DedicatedRedis.start(uniqueName('outage'));
+    redisServer = await DedicatedRedis.start('purchase-api-outage');
     await path.start({ redisUrl: redisServer.url });
     await path.provision(event);
     await path.startAllocator(event);
