@@ -23,6 +23,9 @@ export async function localPlatformEnv(settings: Settings): Promise<NodeJS.Proce
     BOXOFFICE_WEBHOOK_SECRET: LOCAL_WEBHOOK_SECRET,
     PURCHASE_API_PORT: String(PURCHASE_API_PORT),
     QUERY_API_PORT: String(QUERY_API_PORT),
+    // Development convenience only: lets a local proxy (or curl -H 'X-Forwarded-For: …') name the
+    // client, to try per-IP limits. In a cluster, list the ingress's addresses; the default trusts none.
+    TRUSTED_PROXIES: 'loopback',
     OTEL_TRACES_EXPORTER: process.env.OTEL_TRACES_EXPORTER ?? 'none',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
   };

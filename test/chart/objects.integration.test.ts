@@ -259,14 +259,7 @@ describe('the Ingress', () => {
       perBuyerPerSecond: 1,
       outcomes: inert,
     });
-    const query = queryRoutes({
-      pool: inert,
-      verifier: inert,
-      redis,
-      availability: inert,
-      heartbeatMs: 1_000,
-      shutdown: new AbortController().signal,
-    });
+    const query = queryRoutes({ pool: inert, verifier: inert, perBuyer: [], streams: inert });
     redis.disconnect();
     return [
       ...purchase.map((route) => ({ method: route.method, path: route.path, service: 'purchase-api' })),

@@ -1,10 +1,12 @@
 import { jwtEnvConfig } from '@boxoffice/platform/auth/jwt-env';
 import { connectionConfig, env, loadConfig } from '@boxoffice/platform/config';
+import { trustedProxiesConfig } from '@boxoffice/platform/http/trusted-proxies';
 import { z } from 'zod';
 
 export const purchaseApiConfig = z.object({
   ...connectionConfig,
   PURCHASE_API_PORT: env.port(8080),
+  ...trustedProxiesConfig,
   ...jwtEnvConfig,
   WEBHOOK_SECRET: z.string().min(16),
   /** How long a purchase waits for the allocator before answering 202. */

@@ -33,6 +33,7 @@ describe('purchase-api and query-api over HTTP (real Kafka, PostgreSQL, Redis)',
   let purchase: RunningHttpServer;
   let query: RunningHttpServer;
   let api: Awaited<ReturnType<typeof createPurchaseApi>>;
+  let queryApi: ReturnType<typeof createQueryApi>;
   const orderUrl = () => `${purchase.url}/v1/events/${event.namespace}/${event.name}/orders`;
   const order = async (buyer: string, body: unknown, headers: Record<string, string> = {}) =>
     fetch(orderUrl(), {
@@ -71,17 +72,19 @@ describe('purchase-api and query-api over HTTP (real Kafka, PostgreSQL, Redis)',
       logger: path.logger,
     });
     purchase = await api.http.listen({ port: 0, host: '127.0.0.1' });
-    query = await createQueryApi({
+    queryApi = createQueryApi({
       config: queryApiConfig.parse(env),
       pool: path.pool,
       redis: path.redis,
       logger: path.logger,
-    }).listen({ port: 0, host: '127.0.0.1' });
+    });
+    query = await queryApi.http.listen({ port: 0, host: '127.0.0.1' });
   });
   afterAll(async () => {
     await purchase.close({ drainDelayMs: 0, timeoutMs: 2_000 });
     await query.close({ drainDelayMs: 0, timeoutMs: 2_000 });
     await api.stop();
+    queryApi.stop();
     await path.stop();
   });
 

@@ -12,11 +12,12 @@ const logger = createLogger('query-api');
 await migrate(config.DATABASE_URL);
 const pool = createPool(config.DATABASE_URL, 10);
 const redis = createRedis(config.REDIS_URL, { name: 'query-api' });
-const http = createQueryApi({ config, pool, redis, logger });
+const { http, stop } = createQueryApi({ config, pool, redis, logger });
 const server = await http.listen({ port: config.QUERY_API_PORT, host: '0.0.0.0' });
 logger.info({ url: server.url }, 'query-api listening');
 onShutdownSignal(async () => {
   await server.close({ drainDelayMs: 0, timeoutMs: 10_000 });
+  stop();
   redis.disconnect();
   await pool.end();
 }, logger);

@@ -1,11 +1,8 @@
 import { buyerOf, requireBuyer, type JwtVerifier } from '@boxoffice/platform/auth/jwt';
-import type { AvailabilityCache } from '@boxoffice/platform/availability-cache';
 import { AppError } from '@boxoffice/platform/errors/app-error';
-import { defineErrors } from '@boxoffice/platform/errors/registry';
-import { defineRoute, type AnyRoute } from '@boxoffice/platform/http/route';
+import { defineRoute, type AnyRoute, type DocumentedMiddleware } from '@boxoffice/platform/http/route';
 import {
   buyerOrders,
-  eventKeyString,
   findEvent,
   findOrder,
   listEvents,
@@ -13,14 +10,10 @@ import {
   type CatalogEvent,
   type StoredOrder,
 } from '@boxoffice/store';
-import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { z } from 'zod';
-
-export const QueryErrors = defineErrors({
-  EventNotFound: { code: 'event-not-found', status: 404, title: 'Event not found' },
-  OrderNotFound: { code: 'order-not-found', status: 404, title: 'Order not found' },
-});
+import { availabilityStreamRoute, type AvailabilityStreamDeps } from './availability-stream.ts';
+import { QueryErrors } from './errors.ts';
 
 const eventParams = z.object({ namespace: z.string().min(1).max(63), name: z.string().min(1).max(63) });
 const orderParams = z.object({ orderId: z.string().min(1).max(64) });
@@ -84,12 +77,11 @@ const toEventView = (event: CatalogEvent): z.infer<typeof eventView> => event;
 export function queryRoutes(deps: {
   pool: pg.Pool;
   verifier: JwtVerifier;
-  redis: Redis;
-  availability: AvailabilityCache;
-  heartbeatMs: number;
-  shutdown: AbortSignal;
+  /** Run after authentication on the routes that need a token (a per-buyer limit). */
+  perBuyer: DocumentedMiddleware[];
+  streams: AvailabilityStreamDeps;
 }): AnyRoute[] {
-  const authenticated = [requireBuyer(deps.verifier)];
+  const authenticated = [requireBuyer(deps.verifier), ...deps.perBuyer];
   /** Owner only: another buyer's order is indistinguishable from a missing one. */
   const ownOrder = async (orderId: string, buyerId: string): Promise<StoredOrder> => {
     const order = await findOrder(deps.pool, orderId);
@@ -133,42 +125,7 @@ export function queryRoutes(deps: {
         res.json(toEventView(event));
       },
     }),
-    defineRoute({
-      operationId: 'streamAvailability',
-      method: 'get',
-      path: '/v1/events/{namespace}/{name}/availability/stream',
-      summary: 'Server-Sent Events: a snapshot, then every change of remaining stock per shard',
-      tags: ['events'],
-      request: { params: eventParams },
-      responses: { 200: { description: 'text/event-stream', contentType: 'text/event-stream' } },
-      problems: [QueryErrors.EventNotFound],
-      handler: async ({ params }, req, res) => {
-        const event = await findEvent(deps.pool, params);
-        if (!event) throw new AppError(QueryErrors.EventNotFound);
-        res.writeHead(200, {
-          'content-type': 'text/event-stream',
-          'cache-control': 'no-cache',
-          connection: 'keep-alive',
-        });
-        res.write(
-          `event: snapshot\ndata: ${JSON.stringify({ ticketTypes: event.ticketTypes.map((t) => ({ name: t.name, remaining: t.remaining })) })}\n\n`,
-        );
-        const subscriber = deps.redis.duplicate();
-        subscriber.on('error', () => undefined);
-        subscriber.on('message', (_channel: string, message: string) =>
-          res.write(`event: shard\ndata: ${message}\n\n`),
-        );
-        await subscriber.subscribe(deps.availability.channel(eventKeyString(params)));
-        const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), deps.heartbeatMs);
-        const end = (): void => {
-          clearInterval(heartbeat);
-          subscriber.disconnect();
-          res.end();
-        };
-        req.on('close', end);
-        deps.shutdown.addEventListener('abort', end, { once: true });
-      },
-    }),
+    availabilityStreamRoute(deps.streams),
     defineRoute({
       operationId: 'getOrder',
       method: 'get',

@@ -17,6 +17,7 @@ import { httpMetrics } from './metrics-middleware.ts';
 import { buildOpenApiDocument, openApiHandler, type OpenApiDocument, type OpenApiInfo } from './openapi.ts';
 import { notFoundHandler, problemHandler } from './problem.ts';
 import { markRoute, routesRouter, type AnyRoute, type DocumentedMiddleware } from './route.ts';
+import { trustProxySetting } from './trusted-proxies.ts';
 
 export interface HttpAppOptions {
   routes: readonly AnyRoute[];
@@ -28,10 +29,10 @@ export interface HttpAppOptions {
   /** Largest JSON body. Default 16kb: no request of this API needs more. */
   bodyLimit?: string | number;
   /**
-   * Which hops' X-Forwarded-For to believe when computing `req.ip` (per-IP limits). Default:
-   * loopback and private ranges, where an in-cluster ingress lives.
+   * The proxies whose X-Forwarded-For `req.ip` believes (per-IP limits, per-client caps): the
+   * `TRUSTED_PROXIES` config. Default none: the TCP peer is the client.
    */
-  trustProxy?: boolean | string | number;
+  trustedProxies?: readonly string[];
   /** Run for every API route (not probes), before routing: e.g. a per-IP limit. */
   middleware?: DocumentedMiddleware[];
 }
@@ -62,7 +63,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
 
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', options.trustProxy ?? 'loopback, uniquelocal');
+  app.set('trust proxy', trustProxySetting(options.trustedProxies ?? []));
   app.use(httpMetrics(registry));
   // Responses not yet started when draining begins tell keep-alive clients to reconnect
   // (elsewhere) instead of reusing a connection that is about to close.
