@@ -163,6 +163,9 @@ const fromBuyerRequests = notFromSpec('written by the purchase path from buyer r
 const systemColumn = notFromSpec('set by the database or by provisioning, never from the spec');
 const allocatorCounter = notFromSpec('a counter the allocator keeps');
 const expirySweep = notFromSpec("the expiry sweeper's position, kept by purchase-api");
+const salesProjection = notFromSpec(
+  'the analytics projection of the order-events topic (services/analytics)',
+);
 
 /** Every CHECK constraint of services/store/migrations, by its PostgreSQL name. */
 export const CHECKS: Record<string, Coverage> = {
@@ -188,6 +191,7 @@ export const CHECKS: Record<string, Coverage> = {
   tickets_seq_check: fromBuyerRequests,
   buyer_quantities_quantity_check: fromBuyerRequests,
   hold_expiry_sweep_singleton_check: expirySweep,
+  orders_channel_check: notFromSpec('a sales channel from a token claim purchase-api accepts from its list'),
 };
 
 /** Every column (its type is its limit: integer range, char(n), timestamp range, text without NUL). */
@@ -254,6 +258,30 @@ export const COLUMNS: Record<string, Coverage> = {
   'hold_expiry_sweep.after_expires_at': expirySweep,
   'hold_expiry_sweep.after_order_id': expirySweep,
   'hold_expiry_sweep.walk_started_at': expirySweep,
+  'orders.channel': notFromSpec('a sales channel from a token claim purchase-api accepts from its list'),
+  'sales_applied_events.order_id': salesProjection,
+  'sales_applied_events.kind': salesProjection,
+  'sales_applied_events.applied_at': salesProjection,
+  'sales_by_minute.namespace': salesProjection,
+  'sales_by_minute.name': salesProjection,
+  'sales_by_minute.ticket_type': salesProjection,
+  'sales_by_minute.channel': salesProjection,
+  'sales_by_minute.minute': salesProjection,
+  'sales_by_minute.currency': salesProjection,
+  'sales_by_minute.held': salesProjection,
+  'sales_by_minute.confirmed': salesProjection,
+  'sales_by_minute.expired': salesProjection,
+  'sales_by_minute.released': salesProjection,
+  'sales_by_minute.refund_required': salesProjection,
+  'sales_by_minute.tickets_sold': salesProjection,
+  'sales_by_minute.revenue_minor': salesProjection,
+  'sales_rejections_by_minute.namespace': salesProjection,
+  'sales_rejections_by_minute.name': salesProjection,
+  'sales_rejections_by_minute.ticket_type': salesProjection,
+  'sales_rejections_by_minute.channel': salesProjection,
+  'sales_rejections_by_minute.minute': salesProjection,
+  'sales_rejections_by_minute.reason': salesProjection,
+  'sales_rejections_by_minute.orders': salesProjection,
 };
 
 /** Each admission case once, with the limits it stands for. */

@@ -1,4 +1,10 @@
-import type { EventKey, Outcome, ShardCommand } from '@boxoffice/inventory';
+import {
+  channelOf,
+  type EventKey,
+  type OrderEvent,
+  type Outcome,
+  type ShardCommand,
+} from '@boxoffice/inventory';
 import type { Logger } from '@boxoffice/platform/logger';
 import type { OrderReply } from '@boxoffice/platform/replies';
 import type { Redis } from 'ioredis';
@@ -34,34 +40,47 @@ export function orderEventMessages(
   event: EventKey,
   applied: AppliedBatch,
   forwardedIds: Set<string>,
+  commands: ShardCommand[],
 ): Message[] {
-  return applied.outcomes
-    .filter(
-      (o) =>
-        o.kind !== 'ignored' &&
-        o.kind !== 'duplicate' &&
-        !forwardedIds.has(o.orderId) &&
-        (o.kind !== 'rejected' || applied.rejectedIds.has(o.orderId)),
-    )
-    .map((o) => ({
-      key: o.orderId,
-      value: JSON.stringify({
-        v: 1,
-        kind: `order.${o.kind}`,
-        event,
-        orderId: o.orderId,
-        at: new Date().toISOString(),
-        ...detail(o),
-      }),
-    }));
+  const at = new Date().toISOString();
+  return applied.outcomes.flatMap((o, i) => {
+    if (o.kind === 'ignored' || o.kind === 'duplicate' || forwardedIds.has(o.orderId)) return [];
+    if (o.kind === 'rejected' && !applied.rejectedIds.has(o.orderId)) return [];
+    const value: OrderEvent = {
+      v: 1,
+      kind: `order.${o.kind}`,
+      event,
+      orderId: o.orderId,
+      at,
+      ...detail(o, commands[i]),
+    };
+    return [{ key: o.orderId, value: JSON.stringify(value) }];
+  });
 }
 
-function detail(outcome: Outcome): Record<string, unknown> {
-  if (outcome.kind === 'rejected' || outcome.kind === 'ignored') return { reason: outcome.reason };
+/** A rejection has no order in its outcome: what it was for comes from its command. */
+function detail(outcome: Outcome, command: ShardCommand | undefined): Partial<OrderEvent> {
+  if (outcome.kind === 'rejected' || outcome.kind === 'ignored') {
+    const purchase = command?.kind === 'purchase.requested' ? command : undefined;
+    return {
+      reason: outcome.reason,
+      ...(purchase
+        ? {
+            ticketType: purchase.ticketType,
+            quantity: purchase.quantity,
+            channel: channelOf(purchase),
+            amountMinor: 0,
+          }
+        : {}),
+    };
+  }
   return {
     status: outcome.order.status,
     ticketType: outcome.order.ticketType,
     quantity: outcome.order.quantity,
+    channel: channelOf(outcome.order),
+    amountMinor: outcome.order.amountMinor,
+    currency: outcome.order.currency,
   };
 }
 

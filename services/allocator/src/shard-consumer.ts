@@ -114,7 +114,7 @@ export function shardBatchHandler(deps: ShardConsumerDeps): (payload: EachBatchP
       })),
       {
         topic: deps.topics.orderEvents,
-        messages: applied ? orderEventMessages(deps.event, applied, forwardedIds) : [],
+        messages: applied ? orderEventMessages(deps.event, applied, forwardedIds, commands) : [],
       },
       {
         topic: deps.topics.deadLetter,

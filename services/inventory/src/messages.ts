@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ticketTypeName } from './event.ts';
+import { salesChannel } from './sales-channel.ts';
 
 /**
  * Commands carried on an event's purchase topic. The partition is the shard, so every change of
@@ -20,6 +21,8 @@ export const purchaseRequested = z.strictObject({
   replyTo: z.string().max(200).optional(),
   /** Shards that already found themselves sold out for this request (it moves on to another). */
   visitedShards: z.array(z.int().min(0).max(255)).max(256).optional(),
+  /** Where the order was sold (absent in commands from before channels: `online`). */
+  channel: salesChannel.optional(),
 });
 
 export const releaseRequested = z.strictObject({

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  DEFAULT_SALES_CHANNEL,
   chooseShard,
   newOrderId,
   saleState,
@@ -65,6 +66,8 @@ export interface PlaceOrder {
   ticketType: string;
   quantity: number;
   idempotencyKey: string;
+  /** The sales channel (`online` when absent). */
+  channel?: string;
 }
 
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
@@ -227,6 +230,7 @@ export function ordersService(deps: OrdersServiceDeps) {
         idempotencyKey: request.idempotencyKey,
         requestedAt: new Date().toISOString(),
         replyTo: deps.replies.channel,
+        ...(request.channel && request.channel !== DEFAULT_SALES_CHANNEL ? { channel: request.channel } : {}),
       };
       const reply = deps.replies.expect(orderId);
       try {

@@ -9,6 +9,7 @@ import type { Counter } from 'prom-client';
 import { z } from 'zod';
 import { PurchaseErrors } from './errors.ts';
 import type { OrdersService, PlaceOrderResult } from './orders-service.ts';
+import { channelFromClaims } from './token-channel.ts';
 
 const eventParams = z.object({ namespace: z.string().min(1).max(63), name: z.string().min(1).max(63) });
 const orderParams = z.object({ orderId: z.string().min(1).max(64) });
@@ -40,6 +41,8 @@ export function purchaseRoutes(deps: {
   redis: Redis;
   webhookSecret: string;
   perBuyerPerSecond: number;
+  /** Channels a token's `channel` claim may name (default: only `online`). */
+  salesChannels?: string[];
   outcomes: Counter;
 }): AnyRoute[] {
   const authenticated = [
@@ -116,6 +119,7 @@ export function purchaseRoutes(deps: {
           await deps.orders.place({
             event: params,
             buyerId: buyerOf(res).buyerId,
+            channel: channelFromClaims(buyerOf(res).claims, deps.salesChannels ?? []),
             ticketType: body.ticketType,
             quantity: body.quantity,
             idempotencyKey: headers['idempotency-key'],

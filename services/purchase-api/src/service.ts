@@ -69,6 +69,7 @@ export async function createPurchaseApi(deps: {
       redis: deps.redis,
       webhookSecret: config.WEBHOOK_SECRET,
       perBuyerPerSecond: config.RATE_LIMIT_PER_BUYER_PER_SECOND,
+      salesChannels: config.SALES_CHANNELS,
       outcomes,
     }),
     openapi: { title: 'boxoffice purchase-api', version: '1.0.0' },

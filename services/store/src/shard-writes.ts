@@ -1,4 +1,4 @@
-import type { Counter, Order, Ticket } from '@boxoffice/inventory';
+import { channelOf, type Counter, type Order, type Ticket } from '@boxoffice/inventory';
 import type pg from 'pg';
 
 /** The writes of a shard batch, inside its transaction; each is one statement over a JSON row set. */
@@ -46,6 +46,8 @@ function orderRow(eventId: string, o: Order): Record<string, unknown> {
     created_at: o.createdAt,
     expires_at: o.expiresAt,
     updated_at: o.updatedAt,
+    // json_populate_recordset gives a missing key NULL, not the column default.
+    channel: channelOf(o),
   };
 }
 
