@@ -4,6 +4,12 @@ import { defineErrors } from '@boxoffice/platform/errors/registry';
 export const QueryErrors = defineErrors({
   EventNotFound: { code: 'event-not-found', status: 404, title: 'Event not found' },
   OrderNotFound: { code: 'order-not-found', status: 404, title: 'Order not found' },
+  NotOrganizer: {
+    code: 'not-organizer',
+    status: 403,
+    title: "The token does not manage this organizer's events",
+  },
+  InvalidCursor: { code: 'invalid-cursor', status: 400, title: 'The page cursor is not valid' },
   TooManyStreams: {
     code: 'too-many-streams',
     status: 429,

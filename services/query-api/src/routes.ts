@@ -14,6 +14,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { availabilityStreamRoute, type AvailabilityStreamDeps } from './availability-stream.ts';
 import { QueryErrors } from './errors.ts';
+import { organizerRoutes } from './organizer-routes.ts';
 
 const eventParams = z.object({ namespace: z.string().min(1).max(63), name: z.string().min(1).max(63) });
 const orderParams = z.object({ orderId: z.string().min(1).max(64) });
@@ -126,6 +127,7 @@ export function queryRoutes(deps: {
       },
     }),
     availabilityStreamRoute(deps.streams),
+    ...organizerRoutes(deps),
     defineRoute({
       operationId: 'getOrder',
       method: 'get',
