@@ -24,7 +24,14 @@ export interface Installation {
   selector(component: string): Record<string, string>;
 }
 
+/** Helm's rule for release names: a DNS subdomain of at most 53 characters (names get suffixes). */
+const RELEASE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
 export function installation(values: Values, release: string, namespace: string): Installation {
+  if (release.length > 53 || !RELEASE_NAME.test(release))
+    throw new Error(
+      `invalid release name "${release}": lowercase letters, digits, - and . (at most 53), as Helm requires; pass \`release\` when the construct id is not one`,
+    );
   const chart = chartMetadata();
   const objectNames = names(values, release, chart);
   const selector = (component: string) =>

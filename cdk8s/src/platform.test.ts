@@ -154,6 +154,12 @@ describe('BoxofficePlatform', () => {
     }
   });
 
+  it('refuses a release name Helm would refuse (the construct id, unless `release` is given)', () => {
+    const chart = new Chart(Testing.app(), 'test');
+    expect(() => new BoxofficePlatform(chart, 'Boxoffice')).toThrow(/invalid release name "Boxoffice"/);
+    expect(() => new BoxofficePlatform(chart, 'Platform', { release: 'tickets' })).not.toThrow();
+  });
+
   it('can be embedded twice in one chart, as two installations with their own names', () => {
     const chart = new Chart(Testing.app(), 'test');
     new BoxofficePlatform(chart, 'boxoffice', { namespace: 'a', crds: { install: false } });
