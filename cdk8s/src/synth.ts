@@ -20,9 +20,15 @@ const { values: options } = parseArgs({
   },
 });
 
-const values = options.values ? (parse(readFileSync(options.values, 'utf8')) ?? {}) : {};
-const app = new App({ outdir: options.out });
-const chart = new Chart(app, 'boxoffice', { disableResourceNameHashes: true });
-new BoxofficePlatform(chart, options.release, { ...values, namespace: options.namespace });
-app.synth();
-console.log(`wrote ${join(options.out, 'boxoffice.k8s.yaml')} (${chart.toJson().length} objects)`);
+try {
+  const values = options.values ? (parse(readFileSync(options.values, 'utf8')) ?? {}) : {};
+  const app = new App({ outdir: options.out });
+  const chart = new Chart(app, 'boxoffice', { disableResourceNameHashes: true });
+  new BoxofficePlatform(chart, options.release, { ...values, namespace: options.namespace });
+  app.synth();
+  console.log(`wrote ${join(options.out, 'boxoffice.k8s.yaml')} (${chart.toJson().length} objects)`);
+} catch (error) {
+  // Bad values or an unreadable file: the message says which, a stack would not help.
+  console.error(`boxoffice synth: ${(error as Error).message}`);
+  process.exitCode = 1;
+}
