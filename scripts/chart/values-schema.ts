@@ -128,7 +128,7 @@ const disruptionBudget = (doc: string) =>
     doc,
   );
 
-function api(
+function api<Extra extends z.ZodRawShape>(
   options: {
     name: string;
     main: string;
@@ -136,7 +136,7 @@ function api(
     requests: { cpu: string; memory: string };
     limits: { cpu: string; memory: string };
   },
-  extra: z.ZodRawShape,
+  extra: Extra,
 ) {
   return group(
     {
@@ -178,8 +178,13 @@ function api(
 }
 
 /** A credential: either its value (the chart writes it to its Secret) or an existing Secret's key. */
-const secretRef = (key: string, what: string, valueKey: string) => ({
-  [valueKey]: text('', `The ${what}, stored in the chart's Secret; leave empty when existingSecret is set.`),
+const secretRef = <Key extends string>(key: string, what: string, valueKey: Key) => ({
+  ...({
+    [valueKey]: text(
+      '',
+      `The ${what}, stored in the chart's Secret; leave empty when existingSecret is set.`,
+    ),
+  } as Record<Key, ReturnType<typeof text>>),
   existingSecret: text('', `An existing Secret holding the ${what} instead.`),
   existingSecretKey: text(key, 'The key of existingSecret that holds it.'),
 });

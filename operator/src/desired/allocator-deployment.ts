@@ -1,10 +1,17 @@
+import {
+  COMPONENTS,
+  kplusProbes,
+  kplusSecurityContext,
+  kplusTmpVolume,
+  RESTRICTED_CONTAINER_SECURITY_CONTEXT,
+} from '@boxoffice/conventions';
 import { App, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import type { OperatorConfig } from '../config.ts';
 import type { TicketEvent } from '../ticket-event.ts';
 import { childMetadata, EVENT_LABEL } from './metadata.ts';
 
-const ALLOCATOR_PORT = 8082;
+const ALLOCATOR_PORT = COMPONENTS.allocator.port;
 
 /** Kafka as the allocator pods and KEDA see it (in a cluster, not the operator's loopback). */
 export function clusterKafkaBrokers(config: OperatorConfig): string {
@@ -68,6 +75,7 @@ export function desiredAllocatorDeployment(
       })
     : kplus.EnvValue.fromValue(config.DATABASE_URL);
   const kafkaAuth = allocatorKafkaEnv(chart, config);
+  const tmp = kplusTmpVolume(chart);
   const deployment = new kplus.Deployment(chart, 'allocator', {
     metadata,
     replicas: options.autoscaled ? undefined : fixedReplicas(event),
@@ -76,6 +84,7 @@ export function desiredAllocatorDeployment(
     automountServiceAccountToken: false,
     // The allocator finishes its batch and commits offsets before it exits.
     terminationGracePeriod: Duration.seconds(60),
+    volumes: [tmp.volume],
     containers: [
       {
         name: 'allocator',
@@ -93,23 +102,13 @@ export function desiredAllocatorDeployment(
           DATABASE_URL: databaseUrl,
           PORT: kplus.EnvValue.fromValue(String(ALLOCATOR_PORT)),
         },
-        readiness: kplus.Probe.fromHttpGet('/readyz', {
-          port: ALLOCATOR_PORT,
-          periodSeconds: Duration.seconds(5),
-        }),
-        liveness: kplus.Probe.fromHttpGet('/healthz', {
-          port: ALLOCATOR_PORT,
-          periodSeconds: Duration.seconds(10),
-        }),
+        ...kplusProbes(ALLOCATOR_PORT),
+        volumeMounts: [tmp.mount],
         resources: {
           cpu: { request: kplus.Cpu.millis(100) },
           memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) },
         },
-        securityContext: {
-          ensureNonRoot: true,
-          readOnlyRootFilesystem: true,
-          allowPrivilegeEscalation: false,
-        },
+        securityContext: kplusSecurityContext(RESTRICTED_CONTAINER_SECURITY_CONTEXT),
       },
     ],
   });

@@ -1,3 +1,9 @@
+import {
+  containerProbes,
+  RESTRICTED_CONTAINER_SECURITY_CONTEXT,
+  tmpVolume,
+  tmpVolumeMount,
+} from '@boxoffice/conventions';
 import { describe, expect, it } from '@jest/globals';
 import { sampleConfig, sampleEvent } from './fixtures.ts';
 import { desiredAllocatorDeployment, desiredScaledObject } from './index.ts';
@@ -161,6 +167,20 @@ describe('the desired allocator Deployment', () => {
         ALLOCATOR_KAFKA_SASL_PASSWORD: 'b',
       }),
     ).toThrow(/not both/);
+  });
+
+  it("runs by the platform's conventions without chart values: restricted, the shared probes on its port, /tmp writable", () => {
+    const pod = (
+      desiredAllocatorDeployment(sampleEvent(), sampleConfig(), { autoscaled: true }) as {
+        spec: { template: { spec: { volumes: unknown[]; containers: Record<string, unknown>[] } } };
+      }
+    ).spec.template.spec;
+    const container = pod.containers[0]!;
+    expect(container.securityContext).toEqual(RESTRICTED_CONTAINER_SECURITY_CONTEXT);
+    expect(container).toMatchObject(containerProbes(8082));
+    expect(container.ports).toEqual([{ containerPort: 8082 }]);
+    expect(container.volumeMounts).toEqual([tmpVolumeMount()]);
+    expect(pod.volumes).toEqual([tmpVolume()]);
   });
 
   it('is the same object for the same inputs (so server-side apply is a no-op on resync)', () => {

@@ -1,13 +1,11 @@
+import { platformLabels } from '@boxoffice/conventions';
 import type { ApiObjectMetadata } from 'cdk8s';
 import { FIELD_MANAGER, type TicketEvent } from '../ticket-event.ts';
 
 /** Labels on every child; the local workload runner, dashboards and the operator's informers select on them. */
 export function childLabels(event: TicketEvent): Record<string, string> {
   return {
-    'app.kubernetes.io/name': 'boxoffice-allocator',
-    'app.kubernetes.io/part-of': 'boxoffice',
-    'app.kubernetes.io/component': 'allocator',
-    'app.kubernetes.io/managed-by': FIELD_MANAGER,
+    ...platformLabels({ name: 'boxoffice-allocator', component: 'allocator', managedBy: FIELD_MANAGER }),
     'boxoffice.dev/event': event.metadata.name,
   };
 }

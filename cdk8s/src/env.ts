@@ -1,0 +1,80 @@
+/** Environment the chart gives its containers (templates/_helpers.tpl), in the chart's order. */
+import * as kplus from 'cdk8s-plus-33';
+import type { Construct } from 'constructs';
+import type { Installation } from './installation.ts';
+
+export type Env = Record<string, kplus.EnvValue>;
+
+interface SecretRef {
+  existingSecret: string;
+  existingSecretKey: string;
+}
+
+/** A credential: from the existing Secret when one is named, else from the installation's own Secret. */
+export function secretEnv(
+  scope: Construct,
+  install: Installation,
+  env: string,
+  ref: SecretRef,
+): kplus.EnvValue {
+  const name = ref.existingSecret || install.names.secret;
+  const secret = kplus.Secret.fromSecretName(scope, `${env}-secret`, name);
+  return kplus.EnvValue.fromSecretValue({ secret, key: ref.existingSecret ? ref.existingSecretKey : env });
+}
+
+/** `<secret>/<key>` of the PostgreSQL URL: how the operator hands it on to allocator pods (DATABASE_SECRET). */
+export function databaseSecretRef(install: Installation): string {
+  const { existingSecret, existingSecretKey } = install.values.postgresql;
+  return existingSecret ? `${existingSecret}/${existingSecretKey}` : `${install.names.secret}/DATABASE_URL`;
+}
+
+/** Connection settings every component reads (platform/src/config.ts connectionConfig). */
+export function connectionEnv(scope: Construct, install: Installation): Env {
+  const { values } = install;
+  return {
+    DATABASE_URL: secretEnv(scope, install, 'DATABASE_URL', values.postgresql),
+    REDIS_URL: secretEnv(scope, install, 'REDIS_URL', values.redis),
+    KAFKA_BROKERS: kplus.EnvValue.fromValue(values.kafka.brokers.join(',')),
+    BOXOFFICE_PREFIX: kplus.EnvValue.fromValue(values.prefix),
+    LOG_LEVEL: kplus.EnvValue.fromValue(values.logLevel),
+    ...(values.telemetry.otlpEndpoint
+      ? { OTEL_EXPORTER_OTLP_ENDPOINT: kplus.EnvValue.fromValue(values.telemetry.otlpEndpoint) }
+      : { OTEL_TRACES_EXPORTER: kplus.EnvValue.fromValue('none') }),
+  };
+}
+
+/** A component's `env` value: plain variables, by name (as Helm ranges over a map). */
+export function extraEnv(env: Record<string, string>): Env {
+  return Object.fromEntries(
+    Object.keys(env)
+      .sort()
+      .map((name) => [name, kplus.EnvValue.fromValue(env[name]!)]),
+  );
+}
+
+/** The Kafka credentials Secret, whose every key becomes a variable of every Kafka client. */
+export function kafkaEnvFrom(scope: Construct, install: Installation): kplus.EnvFrom[] {
+  const name = install.values.kafka.existingSecret;
+  return name ? [kplus.Env.fromSecret(kplus.Secret.fromSecretName(scope, 'kafka-credentials', name))] : [];
+}
+
+/**
+ * JSON as Helm's toJson writes it (Go's encoding/json: map keys sorted, <, > and & escaped), so an
+ * env value the operator parses reads the same from either installer.
+ */
+export function goJson(value: unknown): string {
+  const sorted = (item: unknown): unknown =>
+    Array.isArray(item)
+      ? item.map(sorted)
+      : item !== null && typeof item === 'object'
+        ? Object.fromEntries(
+            Object.keys(item)
+              .sort()
+              .map((key) => [key, sorted((item as Record<string, unknown>)[key])]),
+          )
+        : item;
+  return JSON.stringify(sorted(value))
+    .replaceAll('<', '\\u003c')
+    .replaceAll('>', '\\u003e')
+    .replaceAll('&', '\\u0026');
+}

@@ -1,0 +1,68 @@
+/**
+ * Prometheus Operator objects, each behind its value: a ServiceMonitor for the APIs, PodMonitors
+ * for the operator and for every allocator the operator writes, and the alert rules.
+ */
+import { COMPONENTS, HTTP_PORT_NAME, LABEL, METRICS_PATH, PART_OF } from '@boxoffice/conventions';
+import { ApiObject } from 'cdk8s';
+import type { Construct } from 'constructs';
+import type { Installation } from './installation.ts';
+import { prometheusRulesSpec } from './sources.ts';
+
+const API_VERSION = 'monitoring.coreos.com/v1';
+
+export function monitoring(scope: Construct, install: Installation): void {
+  const { serviceMonitor, podMonitor, prometheusRule } = install.values.monitoring;
+  const metadata = (name: string, labels: Record<string, string>) => ({
+    name,
+    namespace: install.namespace,
+    labels: { ...install.labels('monitoring'), ...labels },
+  });
+  if (serviceMonitor.enabled) {
+    new ApiObject(scope, 'service-monitor', {
+      apiVersion: API_VERSION,
+      kind: 'ServiceMonitor',
+      metadata: metadata(install.names.fullname, serviceMonitor.labels),
+      spec: {
+        selector: {
+          matchLabels: { [LABEL.name]: install.names.name, [LABEL.instance]: install.release },
+          matchExpressions: [{ key: LABEL.component, operator: 'In', values: ['purchase-api', 'query-api'] }],
+        },
+        endpoints: [{ port: HTTP_PORT_NAME, path: METRICS_PATH, interval: serviceMonitor.interval }],
+      },
+    });
+  }
+  if (podMonitor.enabled) {
+    new ApiObject(scope, 'pod-monitor-operator', {
+      apiVersion: API_VERSION,
+      kind: 'PodMonitor',
+      metadata: metadata(install.names.component('operators'), podMonitor.labels),
+      spec: {
+        selector: { matchLabels: install.selector('operator') },
+        podMetricsEndpoints: [{ port: HTTP_PORT_NAME, path: METRICS_PATH, interval: podMonitor.interval }],
+      },
+    });
+    const watched = install.values.operator.watchNamespace;
+    new ApiObject(scope, 'pod-monitor-allocators', {
+      apiVersion: API_VERSION,
+      kind: 'PodMonitor',
+      metadata: metadata(install.names.component('allocators'), podMonitor.labels),
+      spec: {
+        // Allocators run beside their events until tenant isolation moves them to one namespace.
+        namespaceSelector: watched ? { matchNames: [watched] } : { any: true },
+        // The labels the operator gives allocator pods (operator/src/desired/metadata.ts); they have no named port.
+        selector: { matchLabels: { [LABEL.partOf]: PART_OF, [LABEL.component]: 'allocator' } },
+        podMetricsEndpoints: [
+          { portNumber: COMPONENTS.allocator.port, path: METRICS_PATH, interval: podMonitor.interval },
+        ],
+      },
+    });
+  }
+  if (prometheusRule.enabled) {
+    new ApiObject(scope, 'prometheus-rule', {
+      apiVersion: API_VERSION,
+      kind: 'PrometheusRule',
+      metadata: metadata(install.names.fullname, prometheusRule.labels),
+      spec: prometheusRulesSpec({ name: install.release, namespace: install.namespace }),
+    });
+  }
+}
