@@ -44,7 +44,7 @@ describe('traces in a real trace store (Jaeger; real Kafka, PostgreSQL, Redis)',
   // A short hold TTL, so the expiry case does not wait long; the payment case pays at once.
   const event = eventOnSale(run, {
     shards: 1,
-    ticketTypes: [{ name: 'standard', priceMinor: 4000, currency: 'EUR', capacity: 20 }],
+    ticketTypes: [{ name: 'standard', priceMinor: 4000, currency: 'EUR', capacity: 100 }],
     sales: { ...eventOnSale('x').sales, holdTtlSeconds: 3 },
   });
   const topic = eventTopic(event);
@@ -242,6 +242,35 @@ describe('traces in a real trace store (Jaeger; real Kafka, PostgreSQL, Redis)',
     expect(allocator.logs).toContainEqual(
       expect.objectContaining({ msg: 'batch applied', trace_id: batch.traceId, span_id: batch.spanId }),
     );
+  });
+
+  it('keeps each of many concurrent purchases in its own trace, though their commands share Produce requests and batches', async () => {
+    const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => placeOrder(`crowd-${i}`)));
+    const purchases = await Promise.all(
+      responses.map(async (response, i) => {
+        expect(response.status).toBe(201);
+        const orderId = ((await response.json()) as { id: string }).id;
+        return { buyer: `crowd-${i}`, orderId, request: tracedBy(response) };
+      }),
+    );
+    const batches = new Map<string, Set<string>>(); // batch span → the purchase traces it links
+    for (const { buyer, orderId, request } of purchases) {
+      const trace = await storedTrace(request.traceId, (spans) =>
+        expect(spans.some((s) => s.spanId === request.spanId)).toBe(true),
+      );
+      const server = only(trace, 'server span', (s) => s.spanId === request.spanId);
+      // Only its own command: none of the other requests' messages it was sent with.
+      const producer = only(trace, 'producer span', (s) => s.kind === 'PRODUCER');
+      expect(producer).toBe(commandSpan(trace, server, orderId));
+      // Only its own Redis commands too, though they went out pipelined with the others'.
+      const idempotencyKey = only(trace, 'idempotency key', (s) => s.name === 'set');
+      expect(idempotencyKey.attributes['db.query.text']).toContain(`:${buyer}:`);
+      const { batch } = await batchLinkedTo(producer);
+      const linked = batches.get(batch.spanId) ?? new Set(batch.links.map((l) => l.traceId));
+      batches.set(batch.spanId, linked);
+    }
+    // The allocator took several of these purchases in one batch, and linked each of them.
+    expect(Math.max(...[...batches.values()].map((traces) => traces.size))).toBeGreaterThan(1);
   });
 
   it('follows a payment from the signed webhook through its command to the batch that applied it', async () => {
