@@ -1,12 +1,5 @@
 import { context, type Context } from '@opentelemetry/api';
-
-const queuedIn = Symbol('boxoffice.queuedInContext');
-type Command = { [queuedIn]?: Context };
-type Sends = (this: unknown, command: Command, ...rest: unknown[]) => unknown;
-interface IoRedis {
-  Redis: { prototype: { sendCommand: Sends } };
-  Pipeline: { prototype: { sendCommand: Sends } };
-}
+import type { Pipeline, Redis } from 'ioredis';
 
 /**
  * ioredis's auto-pipelining (platform/redis.ts) queues each command where it is called, then sends
@@ -16,17 +9,19 @@ interface IoRedis {
  * command was queued in, and sends it from that context. Applied after the instrumentation has
  * wrapped `sendCommand`, so it runs first.
  */
-export function sendRedisCommandsFromTheirCallers(ioredis: IoRedis): void {
+export function sendRedisCommandsFromTheirCallers(ioredis: {
+  Redis: typeof Redis;
+  Pipeline: typeof Pipeline;
+}): void {
+  const queuedIn = new WeakMap<object, Context>();
   const queue = ioredis.Pipeline.prototype.sendCommand;
-  ioredis.Pipeline.prototype.sendCommand = function (command, ...rest) {
-    command[queuedIn] ??= context.active();
-    return queue.call(this, command, ...rest);
+  ioredis.Pipeline.prototype.sendCommand = function (this: Pipeline, command) {
+    if (!queuedIn.has(command)) queuedIn.set(command, context.active());
+    return queue.call(this, command);
   };
   const send = ioredis.Redis.prototype.sendCommand;
-  ioredis.Redis.prototype.sendCommand = function (command, ...rest) {
-    const caller = command?.[queuedIn];
-    return caller
-      ? context.with(caller, () => send.call(this, command, ...rest))
-      : send.call(this, command, ...rest);
+  ioredis.Redis.prototype.sendCommand = function (this: Redis, ...args: Parameters<Redis['sendCommand']>) {
+    const caller = queuedIn.get(args[0]);
+    return caller ? context.with(caller, () => send.apply(this, args)) : send.apply(this, args);
   };
 }

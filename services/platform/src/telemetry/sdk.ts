@@ -5,6 +5,7 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { NodeSDK } from '@opentelemetry/sdk-node';
+import { stopTelemetry, whenStopping } from './lifecycle.ts';
 import { samplerFromEnv } from './sampler.ts';
 
 /** Probes and scrapes: every few seconds per pod, never the subject of a trace. */
@@ -45,8 +46,8 @@ export function startTelemetry(serviceName: string): NodeSDK | undefined {
     ],
   });
   sdk.start();
-  const shutdown = (): void => void sdk.shutdown().catch(() => undefined);
-  process.once('beforeExit', shutdown);
+  whenStopping(() => sdk.shutdown());
+  process.once('beforeExit', () => void stopTelemetry());
   return sdk;
 }
 
