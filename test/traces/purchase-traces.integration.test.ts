@@ -2,11 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { newOrderId } from '@boxoffice/inventory';
 import { signLocalToken } from '@boxoffice/platform/auth/jwt';
 import { SIGNATURE_HEADER, signWebhook } from '@boxoffice/platform/auth/webhook-signature';
-import { createKafka, sharedTopics } from '@boxoffice/platform/kafka';
-import { createLogger } from '@boxoffice/platform/logger';
+import { sharedTopics } from '@boxoffice/platform/kafka';
 import { createPool } from '@boxoffice/platform/postgres';
 import { ensureTopic, eventTopic, findOrder, migrate, provisionEvent } from '@boxoffice/store';
-import { createTestDatabase, dependencies, eventually, uniqueName } from '@boxoffice/testkit';
+import {
+  createTestDatabase,
+  dependencies,
+  eventually,
+  grantKafkaAcls,
+  kafkaAs,
+  kafkaEnv,
+  uniqueName,
+} from '@boxoffice/testkit';
 import type pg from 'pg';
 import { eventOnSale } from '../../services/store/test/fixtures.ts';
 import { descendsFrom, JaegerQuery, type StoredSpan } from './jaeger-query.ts';
@@ -40,6 +47,7 @@ describe('traces in a real trace store (Jaeger; real Kafka, PostgreSQL, Redis)',
     purchase: `purchase-api-${run}`,
     allocator: `allocator-${run}`,
     query: `query-api-${run}`,
+    analytics: `analytics-${run}`,
   };
   // A short hold TTL, so the expiry case does not wait long; the payment case pays at once.
   const event = eventOnSale(run, {
@@ -52,6 +60,7 @@ describe('traces in a real trace store (Jaeger; real Kafka, PostgreSQL, Redis)',
   let purchaseApi: TracedProcess;
   let allocator: TracedProcess;
   let queryApi: TracedProcess;
+  let analytics: TracedProcess;
   const token = (buyerId: string) =>
     signLocalToken({ secret, issuer: 'boxoffice-local', audience: 'boxoffice', buyerId });
   const placeOrder = async (buyerId: string) =>
@@ -74,11 +83,11 @@ describe('traces in a real trace store (Jaeger; real Kafka, PostgreSQL, Redis)',
       },
       { timeoutMs: 20_000, intervalMs: 250 },
     );
-  /** The allocator batch span linked to the producer span `producer`, and the rest of its trace. */
-  const batchLinkedTo = async (producer: StoredSpan) => {
+  /** The consumer's batch span linked to the producer span `producer`, and the rest of its trace. */
+  const batchLinkedTo = async (producer: StoredSpan, consumer = services.allocator) => {
     const spans = await eventually(
       async () => {
-        const found = (await jaeger.spansOf(services.allocator, 120_000)).filter((s) =>
+        const found = (await jaeger.spansOf(consumer, 120_000)).filter((s) =>
           s.links.some((l) => l.traceId === producer.traceId && l.spanId === producer.spanId),
         );
         expect(found).toHaveLength(1);
@@ -99,21 +108,20 @@ describe('traces in a real trace store (Jaeger; real Kafka, PostgreSQL, Redis)',
     const databaseUrl = await createTestDatabase(run);
     await migrate(databaseUrl);
     pool = createPool(databaseUrl, 2);
-    const kafka = createKafka({
-      clientId: run,
-      brokers: deps.kafkaBrokers,
-      logger: createLogger('test', 'warn'),
-    });
-    const admin = kafka.admin();
+    // What the operator does before any service runs: shared topics, grants, the event's topic.
+    await grantKafkaAcls(run);
+    const admin = kafkaAs('admin', run).admin();
     await admin.connect();
     await ensureTopic(admin, sharedTopics(run).orderEvents, 1);
     await ensureTopic(admin, sharedTopics(run).deadLetter, 1);
-    await provisionEvent({ pool, admin }, event);
     await admin.disconnect();
+    const operator = kafkaAs('operator', `${run}-operator`).admin();
+    await operator.connect();
+    await provisionEvent({ pool, admin: operator }, event);
+    await operator.disconnect();
     const env = {
       DATABASE_URL: databaseUrl,
       REDIS_URL: deps.redisUrl,
-      KAFKA_BROKERS: deps.kafkaBrokers.join(','),
       BOXOFFICE_PREFIX: run,
       JWT_SECRET: secret,
       WEBHOOK_SECRET: webhookSecret,
@@ -124,22 +132,36 @@ describe('traces in a real trace store (Jaeger; real Kafka, PostgreSQL, Redis)',
       OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
       OTEL_TRACES_SAMPLER_ARG: '1',
     };
-    purchaseApi = await startTraced('purchase-api', services.purchase, env);
-    queryApi = await startTraced('query-api', services.query, env);
+    // Each with its own Kafka principal, as in a cluster.
+    purchaseApi = await startTraced('purchase-api', services.purchase, {
+      ...env,
+      ...kafkaEnv('purchase-api'),
+    });
+    queryApi = await startTraced('query-api', services.query, {
+      ...env,
+      KAFKA_BROKERS: deps.kafkaBrokers.join(','),
+    });
     // Keeps no trace of its own: its batches are kept because the commands they link to were.
     allocator = await startTraced('allocator', services.allocator, {
       ...env,
+      ...kafkaEnv('allocator'),
       EVENT_NAMESPACE: event.namespace,
       EVENT_NAME: event.name,
       OTEL_TRACES_SAMPLER_ARG: '0',
     });
-    for (const process of [purchaseApi, queryApi, allocator])
+    // The order events' consumer: its batches too are kept only for the purchases they link.
+    analytics = await startTraced('analytics', services.analytics, {
+      ...env,
+      ...kafkaEnv('analytics'),
+      OTEL_TRACES_SAMPLER_ARG: '0',
+    });
+    for (const process of [purchaseApi, queryApi, allocator, analytics])
       await waitReady(process).catch((error: Error) => {
         throw new Error(`${error.message}\n${(process as TracedProcess).stderr()}`);
       });
   });
   afterAll(async () => {
-    await stopAll([purchaseApi, queryApi, allocator].filter(Boolean));
+    await stopAll([purchaseApi, queryApi, allocator, analytics].filter(Boolean));
     await pool?.end();
   });
 
@@ -226,6 +248,24 @@ describe('traces in a real trace store (Jaeger; real Kafka, PostgreSQL, Redis)',
     expect(descendsFrom(purchase, wait, server)).toBe(true);
     expect(wait.attributes).toMatchObject({ 'boxoffice.order.id': order.id, 'boxoffice.reply.kind': 'held' });
     expect(wait.links).toEqual([{ traceId: batch.traceId, spanId: batch.spanId, attributes: {} }]);
+
+    // Downstream: the order event the batch produced, and the analytics batch that linked it.
+    const orderEvent = only(
+      trace,
+      'order event',
+      (s) => s.kind === 'PRODUCER' && s.attributes['messaging.kafka.message.key'] === order.id,
+    );
+    expect(orderEvent.name).toBe(`send ${sharedTopics(run).orderEvents}`);
+    expect(descendsFrom(trace, orderEvent, batch)).toBe(true);
+    const projection = await batchLinkedTo(orderEvent, services.analytics);
+    expect(projection.batch).toMatchObject({
+      name: `process ${sharedTopics(run).orderEvents}`,
+      kind: 'CONSUMER',
+      parentSpanId: undefined,
+    });
+    const projected = postgresStatements(projection.trace, projection.batch);
+    expect(projected[0]).toBe('BEGIN');
+    expect(projected.at(-1)).toBe('COMMIT');
 
     // A log line leads to each trace: the request's in purchase-api, the batch's in the allocator.
     await eventually(() =>

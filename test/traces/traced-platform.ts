@@ -6,11 +6,12 @@ import type { PlatformProcess } from '../../loadtest/platform-processes.ts';
 
 export { stopAll, waitReady } from '../../loadtest/platform-processes.ts';
 
-type Service = 'purchase-api' | 'query-api' | 'allocator';
+type Service = 'purchase-api' | 'query-api' | 'allocator' | 'analytics';
 const PORT_VARIABLE: Record<Service, string> = {
   'purchase-api': 'PURCHASE_API_PORT',
   'query-api': 'QUERY_API_PORT',
   allocator: 'PORT',
+  analytics: 'PORT',
 };
 
 /** One JSON line of a service's log (pino). */

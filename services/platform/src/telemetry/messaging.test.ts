@@ -8,9 +8,9 @@ import {
   TraceFlags,
   type Span,
 } from '@opentelemetry/api';
-import type { KafkaMessage, Producer, ProducerBatch } from 'kafkajs';
+import type { EachBatchPayload, KafkaMessage, Producer, ProducerBatch } from 'kafkajs';
 import { CoalescingProducer } from '../coalescing-producer.ts';
-import { currentTraceparent, processBatch, traceReplyWait } from './messaging.ts';
+import { currentTraceparent, processBatch, traceEachBatch, traceReplyWait } from './messaging.ts';
 import { recordingTelemetry } from './recording.fixtures.ts';
 
 const telemetry = recordingTelemetry();
@@ -164,6 +164,22 @@ describe('the processing of a partition batch', () => {
     const [batch] = finished();
     expect(batch!.status).toEqual({ code: SpanStatusCode.ERROR, message: 'cannot apply' });
     expect(batch!.attributes['error.type']).toBe('TypeError');
+  });
+});
+
+describe('a traced eachBatch handler', () => {
+  it('runs each batch inside its span, and an empty fetch without one', async () => {
+    const seen: (string | undefined)[] = [];
+    const handler = traceEachBatch('g', async () => {
+      seen.push(currentTraceparent());
+    });
+    const payload = (messages: KafkaMessage[]) =>
+      ({ batch: { topic: 't', partition: 0, messages } }) as unknown as EachBatchPayload;
+    await handler(payload([]));
+    await handler(payload([kafkaMessage('1', 'k')]));
+    const [batch] = finished();
+    expect(finished()).toHaveLength(1);
+    expect(seen).toEqual([undefined, `00-${batch!.spanContext().traceId}-${batch!.spanContext().spanId}-01`]);
   });
 });
 

@@ -13,6 +13,7 @@ import {
 } from '@opentelemetry/api';
 import type {
   Batch,
+  EachBatchPayload,
   IHeaders,
   KafkaMessage,
   Message,
@@ -180,6 +181,17 @@ export function processBatch<T>(
       }
     },
   );
+}
+
+/** A kafkajs `eachBatch` handler whose every non-empty batch runs inside `processBatch`. */
+export function traceEachBatch(
+  consumerGroup: string,
+  handler: (payload: EachBatchPayload) => Promise<void>,
+): (payload: EachBatchPayload) => Promise<void> {
+  return (payload) =>
+    payload.batch.messages.length === 0
+      ? handler(payload)
+      : processBatch(payload.batch, consumerGroup, () => handler(payload));
 }
 
 /** The active span's context as a W3C `traceparent`, for a message that is not a Kafka record (a reply). */
