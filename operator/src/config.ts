@@ -26,6 +26,14 @@ const jsonEnv = <T extends z.ZodType>(schema: T) =>
 
 const resourceList = z.record(z.string(), z.union([z.string(), z.number()]));
 
+/** The OTEL_* variables passed on to allocator pods as the operator has them. */
+export const ALLOCATOR_TELEMETRY_ENV = [
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_TRACES_EXPORTER',
+  'OTEL_TRACES_SAMPLER',
+  'OTEL_TRACES_SAMPLER_ARG',
+] as const satisfies (keyof OperatorConfig)[];
+
 const operatorFields = z.object({
   ...connectionConfig,
   PORT: env.port(8090),
@@ -97,6 +105,14 @@ const operatorFields = z.object({
    * keeps the topic and lets go: a finalizer must never wedge a namespace deletion.
    */
   TOPIC_DELETE_GRACE_SECONDS: z.coerce.number().int().min(0).default(900),
+  /**
+   * Tracing settings (the standard OTEL_* variables, set on the operator by the chart's
+   * `telemetry.*` values) that the allocator pods get too, so a purchase's trace reaches its batch.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
+  OTEL_TRACES_EXPORTER: z.string().optional(),
+  OTEL_TRACES_SAMPLER: z.string().optional(),
+  OTEL_TRACES_SAMPLER_ARG: z.string().optional(),
 });
 /** With SASL on, allocator pods need a principal of their own (never the operator's). */
 function allocatorKafkaPrincipal(config: z.infer<typeof operatorFields>, ctx: z.RefinementCtx): void {

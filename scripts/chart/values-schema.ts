@@ -224,6 +224,23 @@ export const valuesSchema = z.strictObject({
   telemetry: group(
     {
       otlpEndpoint: text('', 'OTEL_EXPORTER_OTLP_ENDPOINT for traces; empty: tracing export is off.'),
+      sampler: leaf(
+        z.enum([
+          'parentbased_traceidratio',
+          'parentbased_always_on',
+          'parentbased_always_off',
+          'traceidratio',
+          'always_on',
+          'always_off',
+        ]),
+        'parentbased_traceidratio',
+        'OTEL_TRACES_SAMPLER of every component and allocator (docs/observability.md, "Traces").',
+      ),
+      samplerRatio: leaf(
+        z.number().min(0).max(1),
+        0.1,
+        'OTEL_TRACES_SAMPLER_ARG: the share of new traces kept by the *traceidratio samplers.',
+      ),
     },
     'OpenTelemetry.',
   ),

@@ -4,6 +4,7 @@ import { KubeControlPlane } from './kube.ts';
 import { Kafka } from './kafka.ts';
 import type { Part } from './part.ts';
 import { Helm } from './helm.ts';
+import { Jaeger } from './jaeger.ts';
 import { envFile, stateDir } from './paths.ts';
 import { Postgres } from './postgres.ts';
 import { Redis } from './redis.ts';
@@ -16,6 +17,7 @@ export const parts: Part[] = [
   new KubeControlPlane(),
   new Tools(),
   new Helm(),
+  new Jaeger(),
 ];
 
 /** Installs or builds every part that the environment does not already provide. */

@@ -173,6 +173,21 @@ describe('credentials', () => {
   });
 });
 
+describe('tracing', () => {
+  it('exports from every component, with the sampler of the values, once an endpoint is given; otherwise not at all', async () => {
+    const on = await render({ valuesFile: 'everything-on-values.yaml' });
+    for (const component of ['operator', 'purchase-api', 'query-api'])
+      expect(plainEnv(containerOf(on, component))).toMatchObject({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.observability.svc:4318',
+        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: '0.1',
+      });
+    const off = plainEnv(containerOf(await render(), 'purchase-api'));
+    expect(off.OTEL_TRACES_EXPORTER).toBe('none');
+    expect(Object.keys(off).filter((name) => name.startsWith('OTEL_TRACES_SAMPLER'))).toEqual([]);
+  });
+});
+
 describe('scaling and disruption', () => {
   it('gives the APIs HorizontalPodAutoscalers (no fixed replicas) and every Deployment a PodDisruptionBudget', async () => {
     const objects = await render();

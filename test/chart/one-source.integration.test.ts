@@ -87,6 +87,8 @@ const runtimeEnv = new Set([
   'OTEL_SERVICE_NAME',
   'OTEL_TRACES_EXPORTER',
   'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_TRACES_SAMPLER',
+  'OTEL_TRACES_SAMPLER_ARG',
 ]);
 
 const containerOf = (objects: KubeObject[], component: string): Container =>

@@ -95,6 +95,10 @@ digest pins it. `fallback` (the platform image) fills an empty repository, tag o
 {{- if .Values.telemetry.otlpEndpoint }}
 - name: OTEL_EXPORTER_OTLP_ENDPOINT
   value: {{ .Values.telemetry.otlpEndpoint | quote }}
+- name: OTEL_TRACES_SAMPLER
+  value: {{ .Values.telemetry.sampler | quote }}
+- name: OTEL_TRACES_SAMPLER_ARG
+  value: {{ .Values.telemetry.samplerRatio | quote }}
 {{- else }}
 - name: OTEL_TRACES_EXPORTER
   value: none

@@ -7,7 +7,7 @@ import {
 } from '@boxoffice/conventions';
 import { App, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
-import type { OperatorConfig } from '../config.ts';
+import { ALLOCATOR_TELEMETRY_ENV, type OperatorConfig } from '../config.ts';
 import type { TicketEvent } from '../ticket-event.ts';
 import { childMetadata, EVENT_LABEL } from './metadata.ts';
 
@@ -101,6 +101,11 @@ export function desiredAllocatorDeployment(
           BOXOFFICE_PREFIX: kplus.EnvValue.fromValue(config.BOXOFFICE_PREFIX),
           DATABASE_URL: databaseUrl,
           PORT: kplus.EnvValue.fromValue(String(ALLOCATOR_PORT)),
+          ...Object.fromEntries(
+            ALLOCATOR_TELEMETRY_ENV.flatMap((name) =>
+              config[name] === undefined ? [] : [[name, kplus.EnvValue.fromValue(config[name])]],
+            ),
+          ),
         },
         ...kplusProbes(ALLOCATOR_PORT),
         volumeMounts: [tmp.mount],

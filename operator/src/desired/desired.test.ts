@@ -71,6 +71,25 @@ describe('the desired allocator Deployment', () => {
     });
   });
 
+  it("passes the operator's tracing settings (OTEL_*) on to the allocator pods, and none it lacks", () => {
+    const env = (
+      desiredAllocatorDeployment(
+        sampleEvent(),
+        sampleConfig({
+          OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector.observability:4318',
+          OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+          OTEL_TRACES_SAMPLER_ARG: '0.1',
+        }),
+        { autoscaled: true },
+      ) as Deployment
+    ).spec.template.spec.containers[0]!.env;
+    expect(env.filter((e) => e.name.startsWith('OTEL_'))).toEqual([
+      { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://collector.observability:4318' },
+      { name: 'OTEL_TRACES_SAMPLER', value: 'parentbased_traceidratio' },
+      { name: 'OTEL_TRACES_SAMPLER_ARG', value: '0.1' },
+    ]);
+  });
+
   it("takes the allocator's pull policy, args, resources and security context from the config (the chart's values)", () => {
     const restricted = {
       runAsNonRoot: true,

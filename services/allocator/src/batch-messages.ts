@@ -7,6 +7,7 @@ import {
 } from '@boxoffice/inventory';
 import type { Logger } from '@boxoffice/platform/logger';
 import type { OrderReply } from '@boxoffice/platform/replies';
+import { currentTraceparent } from '@boxoffice/platform/telemetry/messaging';
 import type { Redis } from 'ioredis';
 import type { KafkaMessage, Message } from 'kafkajs';
 import type { AppliedBatch } from './isolated-batch.ts';
@@ -87,7 +88,8 @@ function detail(outcome: Outcome, command: ShardCommand | undefined): Partial<Or
 /**
  * Replies go to the purchase-api instance named in the command; a lost reply only means a 202. A
  * rejection is told when it is final: recorded as REJECTED, or dead-lettered (nothing will ever
- * record it, and the requester should not wait for it).
+ * record it, and the requester should not wait for it). Each reply names the batch's span, so the
+ * waiting request's trace links to the batch that answered it.
  */
 export async function publishReplies(
   redis: Redis,
@@ -98,6 +100,7 @@ export async function publishReplies(
   deadLettered: Set<number>,
 ): Promise<void> {
   const byChannel = new Map<string, OrderReply[]>();
+  const traceparent = currentTraceparent();
   commands.forEach((command, i) => {
     const outcome = applied.outcomes[i]!;
     if (!('replyTo' in command) || !command.replyTo || forwardedIds.has(command.orderId)) return;
@@ -109,6 +112,7 @@ export async function publishReplies(
       ...('reason' in outcome ? { reason: outcome.reason } : {}),
       ...('order' in outcome ? { status: outcome.order.status, expiresAt: outcome.order.expiresAt } : {}),
       ...('order' in outcome && outcome.order.rejectReason ? { reason: outcome.order.rejectReason } : {}),
+      ...(traceparent ? { traceparent } : {}),
     };
     const replies = byChannel.get(command.replyTo) ?? [];
     replies.push(reply);

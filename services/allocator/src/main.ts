@@ -8,6 +8,7 @@ import { createMetricsRegistry } from '@boxoffice/platform/metrics';
 import { startOpsServer } from '@boxoffice/platform/ops-server';
 import { createPool } from '@boxoffice/platform/postgres';
 import { createRedis, redisKeyPrefix } from '@boxoffice/platform/redis';
+import { stopTelemetry } from '@boxoffice/platform/telemetry/lifecycle';
 import { startAllocator } from './allocator.ts';
 import { readAllocatorConfig } from './config.ts';
 import { allocatorMetrics } from './metrics.ts';
@@ -56,6 +57,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       ops.close();
       redis.disconnect();
       await pool.end();
+      await stopTelemetry(); // the last batches' spans, before process.exit drops them
       process.exit(0);
     })();
   });

@@ -1,7 +1,14 @@
 import { parseShardCommand, type EventKey, type ShardCommand } from '@boxoffice/inventory';
 import type { AvailabilityCache } from '@boxoffice/platform/availability-cache';
 import type { Logger } from '@boxoffice/platform/logger';
-import { applyShardBatch, eventKeyString, eventTopic, recordRejectedOrders } from '@boxoffice/store';
+import { processBatch, sendBatchTraced } from '@boxoffice/platform/telemetry/messaging';
+import {
+  allocatorGroupId,
+  applyShardBatch,
+  eventKeyString,
+  eventTopic,
+  recordRejectedOrders,
+} from '@boxoffice/store';
 import type { EachBatchPayload, KafkaMessage, Producer } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
@@ -39,12 +46,23 @@ class BatchAbandoned extends Error {
  * Nothing in a batch can stall the shard: a command the database refuses is isolated (the batch is
  * split around it) and rejected or dead-lettered, the rest applied. A database that is unavailable
  * is waited for instead, retrying the same commands with backoff, and blames no command.
+ *
+ * The whole of it is one `process <topic>` span linked to each command's creation context
+ * (telemetry/messaging.ts): its transaction, produces and replies are that span's children.
  */
 export function shardBatchHandler(deps: ShardConsumerDeps): (payload: EachBatchPayload) => Promise<void> {
+  const handle = batchHandler(deps);
+  const group = allocatorGroupId(deps.event);
+  return async (payload) => {
+    if (payload.batch.messages.length === 0) return;
+    await processBatch(payload.batch, group, () => handle(payload));
+  };
+}
+
+function batchHandler(deps: ShardConsumerDeps): (payload: EachBatchPayload) => Promise<void> {
   const eventLabel = eventKeyString(deps.event);
   const backoff = deps.retry ?? { initialMs: 100, maxMs: 5_000 };
   return async ({ batch, heartbeat, resolveOffset, isRunning, isStale }) => {
-    if (batch.messages.length === 0) return;
     const shard = batch.partition;
     const labels = { event: eventLabel, shard: String(shard) };
     const stopTimer = deps.metrics.batchDuration.startTimer(labels);
@@ -121,7 +139,7 @@ export function shardBatchHandler(deps: ShardConsumerDeps): (payload: EachBatchP
         messages: deadLetterMessages(eventLabel, batch.topic, shard, deadLetters),
       },
     ].filter((t) => t.messages.length > 0);
-    if (produced.length > 0) await deps.producer.sendBatch({ topicMessages: produced });
+    if (produced.length > 0) await sendBatchTraced(deps.producer, { topicMessages: produced });
     if (deadLetters.length > 0) {
       deps.metrics.deadLetters.inc({ event: eventLabel }, deadLetters.length);
       deps.logger.warn(
@@ -156,6 +174,10 @@ export function shardBatchHandler(deps: ShardConsumerDeps): (payload: EachBatchP
           .catch((error: Error) => deps.logger.warn({ err: error }, 'availability cache not updated'));
       }
     }
+    deps.logger.debug(
+      { shard, firstOffset: batch.firstOffset(), lastOffset: batch.lastOffset(), commands: commands.length },
+      'batch applied',
+    );
     stopTimer();
   };
 }

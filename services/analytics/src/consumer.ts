@@ -1,5 +1,6 @@
 import { parseOrderEvent, type OrderEvent } from '@boxoffice/inventory';
 import type { Logger } from '@boxoffice/platform/logger';
+import { traceEachBatch } from '@boxoffice/platform/telemetry/messaging';
 import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import type { Counter } from 'prom-client';
@@ -23,7 +24,8 @@ export interface AnalyticsConsumer {
  * Keeps the sales projection: each partition batch is added in one transaction, then its offsets
  * are committed. A crash in between redelivers the batch, which the projection recognises event by
  * event. A message it cannot read is logged and skipped (counted as `unreadable`): a projection
- * must not stall the topic, and nothing downstream depends on it for correctness.
+ * must not stall the topic, and nothing downstream depends on it for correctness. Each batch is a
+ * `process` span linked to the order events' creation (telemetry/messaging.ts).
  */
 export async function startAnalyticsConsumer(deps: AnalyticsConsumerDeps): Promise<AnalyticsConsumer> {
   const consumer = deps.kafka.consumer({ groupId: deps.groupId, maxWaitTimeInMs: 200 });
@@ -39,7 +41,7 @@ export async function startAnalyticsConsumer(deps: AnalyticsConsumerDeps): Promi
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    eachBatch: async ({ batch, heartbeat, resolveOffset }) => {
+    eachBatch: traceEachBatch(deps.groupId, async ({ batch, heartbeat, resolveOffset }) => {
       if (batch.messages.length === 0) return;
       const events: OrderEvent[] = [];
       for (const message of batch.messages) {
@@ -67,7 +69,7 @@ export async function startAnalyticsConsumer(deps: AnalyticsConsumerDeps): Promi
           offset: (BigInt(batch.lastOffset()) + 1n).toString(),
         },
       ]);
-    },
+    }),
   });
   return {
     joined: () => joined,

@@ -7,6 +7,7 @@ import { createLogger } from '@boxoffice/platform/logger';
 import { createMetricsRegistry } from '@boxoffice/platform/metrics';
 import { startOpsServer } from '@boxoffice/platform/ops-server';
 import { createPool } from '@boxoffice/platform/postgres';
+import { stopTelemetry } from '@boxoffice/platform/telemetry/lifecycle';
 import { Counter } from 'prom-client';
 import { analyticsGroupId, readAnalyticsConfig } from './config.ts';
 import { startAnalyticsConsumer } from './consumer.ts';
@@ -53,6 +54,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       await consumer.stop();
       ops.close();
       await pool.end();
+      await stopTelemetry(); // the last batches' spans, before process.exit drops them
       process.exit(0);
     })();
   });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { RedisSubscriber, type ChannelSubscription } from '@boxoffice/platform/redis-subscriber';
 import { parseReplies, replyChannel, type OrderReply } from '@boxoffice/platform/replies';
+import { traceReplyWait } from '@boxoffice/platform/telemetry/messaging';
 import type { Redis } from 'ioredis';
 
 /**
@@ -48,15 +49,16 @@ export class ReplyWaiter {
     };
     return {
       cancel,
-      wait: async (timeoutMs) => {
-        const timer = setTimeout(() => resolve(undefined), this.listening() ? timeoutMs : 0);
-        try {
-          return await promise;
-        } finally {
-          clearTimeout(timer);
-          cancel();
-        }
-      },
+      wait: (timeoutMs) =>
+        traceReplyWait('wait for allocator reply', { 'boxoffice.order.id': orderId }, async () => {
+          const timer = setTimeout(() => resolve(undefined), this.listening() ? timeoutMs : 0);
+          try {
+            return await promise;
+          } finally {
+            clearTimeout(timer);
+            cancel();
+          }
+        }),
     };
   }
 

@@ -16,6 +16,7 @@ import { healthRouter, type ReadinessCheck } from './health.ts';
 import { httpMetrics } from './metrics-middleware.ts';
 import { buildOpenApiDocument, openApiHandler, type OpenApiDocument, type OpenApiInfo } from './openapi.ts';
 import { notFoundHandler, problemHandler } from './problem.ts';
+import { requestLog } from './request-log.ts';
 import { markRoute, routesRouter, type AnyRoute, type DocumentedMiddleware } from './route.ts';
 import { trustProxySetting } from './trusted-proxies.ts';
 
@@ -82,6 +83,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   });
   app.use(healthRouter({ checks: options.checks ?? [], registry, logger: options.logger, isDraining }));
   app.get('/openapi.json', markRoute('/openapi.json'), openApiHandler(document));
+  app.use(requestLog(options.logger)); // API requests only: probes would fill a debug log
   if (options.middleware?.length) app.use(...options.middleware);
   app.use(jsonBody({ limit: options.bodyLimit ?? '16kb' }));
   app.use(routesRouter(options.routes));
