@@ -20,6 +20,7 @@ COPY package.json package-lock.json ./
 COPY cdk8s/package.json cdk8s/
 COPY operator/package.json operator/
 COPY services/allocator/package.json services/allocator/
+COPY services/analytics/package.json services/analytics/
 COPY services/conventions/package.json services/conventions/
 COPY services/inventory/package.json services/inventory/
 COPY services/platform/package.json services/platform/
