@@ -272,27 +272,29 @@ export class Kafka implements Part {
     );
     for (const principal of added satisfies KafkaPrincipal[]) {
       const { username, password } = users.principals[principal];
-      run(
-        'java',
-        [
-          ...javaOptions,
-          '-cp',
-          `${libDir}/*`,
-          'kafka.admin.ConfigCommand',
-          '--bootstrap-server',
-          settings.KAFKA_BROKERS!,
-          '--command-config',
-          commandConfig,
-          '--alter',
-          '--entity-type',
-          'users',
-          '--entity-name',
-          username,
-          '--add-config',
-          SCRAM_MECHANISMS.map((mechanism) => `${mechanism}=[password=${password}]`).join(','),
-        ],
-        { what: `adding the Kafka principal ${username}` },
-      );
+      // One mechanism per request: the broker refuses two alterations of one user's credentials in one.
+      for (const mechanism of SCRAM_MECHANISMS)
+        run(
+          'java',
+          [
+            ...javaOptions,
+            '-cp',
+            `${libDir}/*`,
+            'kafka.admin.ConfigCommand',
+            '--bootstrap-server',
+            settings.KAFKA_BROKERS!,
+            '--command-config',
+            commandConfig,
+            '--alter',
+            '--entity-type',
+            'users',
+            '--entity-name',
+            username,
+            '--add-config',
+            `${mechanism}=[password=${password}]`,
+          ],
+          { what: `adding the Kafka principal ${username} (${mechanism})` },
+        );
     }
     writeKafkaUsers(settings.KAFKA_USERS_FILE!, users);
   }
