@@ -7,15 +7,14 @@ import {
   buyerOrders,
   eventKeyString,
   findEvent,
-  findOrder,
   listEvents,
   orderTickets,
   type CatalogEvent,
-  type StoredOrder,
 } from '@boxoffice/store';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { z } from 'zod';
+import { getOrderRoute, orderDetailsView, orderParams, ownOrderReader, toOrderView } from './order-read.ts';
 
 export const QueryErrors = defineErrors({
   EventNotFound: { code: 'event-not-found', status: 404, title: 'Event not found' },
@@ -23,7 +22,6 @@ export const QueryErrors = defineErrors({
 });
 
 const eventParams = z.object({ namespace: z.string().min(1).max(63), name: z.string().min(1).max(63) });
-const orderParams = z.object({ orderId: z.string().min(1).max(64) });
 const ticketTypeView = z.object({
   name: z.string(),
   priceMinor: z.number(),
@@ -52,33 +50,6 @@ const eventView = z
     ticketTypes: z.array(ticketTypeView).describe('Availability per ticket type, summed over shards'),
   })
   .meta({ id: 'Event' });
-const orderView = z
-  .object({
-    id: z.string(),
-    event: z.object({ namespace: z.string(), name: z.string() }),
-    ticketType: z.string(),
-    quantity: z.number(),
-    status: z.string(),
-    amountMinor: z.number(),
-    currency: z.string(),
-    createdAt: z.string(),
-    expiresAt: z.string().optional(),
-    reason: z.string().optional(),
-  })
-  .meta({ id: 'OrderDetails' });
-
-const toOrderView = (order: StoredOrder): z.infer<typeof orderView> => ({
-  id: order.id,
-  event: order.event,
-  ticketType: order.ticketType,
-  quantity: order.quantity,
-  status: order.status,
-  amountMinor: order.amountMinor,
-  currency: order.currency,
-  createdAt: order.createdAt,
-  ...(order.status === 'HELD' ? { expiresAt: order.expiresAt } : {}),
-  ...(order.rejectReason ? { reason: order.rejectReason } : {}),
-});
 const toEventView = (event: CatalogEvent): z.infer<typeof eventView> => event;
 
 export function queryRoutes(deps: {
@@ -90,12 +61,7 @@ export function queryRoutes(deps: {
   shutdown: AbortSignal;
 }): AnyRoute[] {
   const authenticated = [requireBuyer(deps.verifier)];
-  /** Owner only: another buyer's order is indistinguishable from a missing one. */
-  const ownOrder = async (orderId: string, buyerId: string): Promise<StoredOrder> => {
-    const order = await findOrder(deps.pool, orderId);
-    if (!order || order.buyerId !== buyerId) throw new AppError(QueryErrors.OrderNotFound);
-    return order;
-  };
+  const ownOrder = ownOrderReader(deps.pool, QueryErrors.OrderNotFound);
   return [
     defineRoute({
       operationId: 'listEvents',
@@ -169,19 +135,7 @@ export function queryRoutes(deps: {
         deps.shutdown.addEventListener('abort', end, { once: true });
       },
     }),
-    defineRoute({
-      operationId: 'getOrder',
-      method: 'get',
-      path: '/v1/orders/{orderId}',
-      summary: 'One of your orders',
-      tags: ['orders'],
-      middleware: authenticated,
-      request: { params: orderParams },
-      responses: { 200: { description: 'The order', schema: orderView } },
-      problems: [QueryErrors.OrderNotFound],
-      handler: async ({ params }, _req, res) =>
-        res.json(toOrderView(await ownOrder(params.orderId, buyerOf(res).buyerId))),
-    }),
+    getOrderRoute({ pool: deps.pool, verifier: deps.verifier, notFound: QueryErrors.OrderNotFound }),
     defineRoute({
       operationId: 'getOrderTickets',
       method: 'get',
@@ -222,7 +176,7 @@ export function queryRoutes(deps: {
       tags: ['orders'],
       middleware: authenticated,
       request: { query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }) },
-      responses: { 200: { description: 'Orders', schema: z.object({ items: z.array(orderView) }) } },
+      responses: { 200: { description: 'Orders', schema: z.object({ items: z.array(orderDetailsView) }) } },
       handler: async ({ query }, _req, res) =>
         res.json({
           items: (await buyerOrders(deps.pool, buyerOf(res).buyerId, query.limit)).map(toOrderView),
