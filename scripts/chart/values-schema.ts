@@ -101,6 +101,10 @@ function imageReference(defaults: { repository: string; pullPolicy: string }, do
 
 /** Scheduling and pod metadata every Deployment of the chart accepts. */
 const podPlacement = () => ({
+  minReadySeconds: count(
+    0,
+    'Seconds a new pod must stay ready before it counts as available; a rolling update waits that long before it stops an old pod.',
+  ),
   podAnnotations: stringMap('Annotations on the pods.'),
   podLabels: stringMap('Extra labels on the pods.'),
   nodeSelector: stringMap('Node selector.'),

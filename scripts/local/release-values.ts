@@ -34,7 +34,16 @@ function kafkaPrincipalEnv(
 
 export function localReleaseValues(options: LocalReleaseOptions): Record<string, unknown> {
   const { settings } = options;
-  const single = { autoscaling: { enabled: false }, replicas: 1, podDisruptionBudget: { enabled: false } };
+  // KWOK reports a new pod Ready the moment it is scheduled; the runner corrects that within
+  // milliseconds, but a Deployment that counted it available would already stop the old pod. A pod
+  // counts only after this long Ready, i.e. once the runner says so.
+  const minReadySeconds = 2;
+  const single = {
+    autoscaling: { enabled: false },
+    replicas: 1,
+    podDisruptionBudget: { enabled: false },
+    minReadySeconds,
+  };
   return {
     prefix: options.prefix ?? '',
     image: options.image,
@@ -45,6 +54,7 @@ export function localReleaseValues(options: LocalReleaseOptions): Record<string,
     webhook: { secret: options.webhookSecret },
     operator: {
       replicas: 1,
+      minReadySeconds,
       podDisruptionBudget: { enabled: false },
       env: kafkaPrincipalEnv(settings, 'operator'),
     },

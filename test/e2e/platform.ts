@@ -159,36 +159,58 @@ export async function readyCondition(
 }
 
 /**
- * Samples the event's Ready condition until `during` settles (and a little after): every sample
- * that was not True, so a test can require there was none.
+ * Runs `checks` over and over while `during` runs (and a little after it settled), and returns
+ * every failure by check, so a test can require there was none.
  */
-export async function readyThroughout<T>(
-  kubeConfig: KubeConfig,
-  event: { namespace: string; name: string },
+export async function throughout<T>(
   during: () => Promise<T>,
+  checks: Record<string, () => Promise<void>>,
   settleMs = 5_000,
-): Promise<{ result: T; notReady: Condition[]; samples: number }> {
-  const notReady: Condition[] = [];
-  let samples = 0;
+): Promise<{ result: T; failures: Record<string, string[]>; rounds: number }> {
+  const failures: Record<string, string[]> = Object.fromEntries(
+    Object.keys(checks).map((name) => [name, []]),
+  );
+  let rounds = 0;
   let done = false;
   const sampler = (async () => {
     while (!done) {
-      const condition = await readyCondition(kubeConfig, event).catch((error: Error) => ({
-        type: 'Ready',
-        status: 'Unknown',
-        message: `unreadable: ${error.message}`,
-      }));
-      samples++;
-      if (condition?.status !== 'True') notReady.push(condition ?? { type: 'Ready', status: 'missing' });
+      await Promise.all(
+        Object.entries(checks).map(([name, check]) =>
+          check().catch(
+            (error: Error) => void failures[name]!.push(`${new Date().toISOString()} ${error.message}`),
+          ),
+        ),
+      );
+      rounds++;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   })();
   try {
     const result = await during();
     await new Promise((resolve) => setTimeout(resolve, settleMs));
-    return { result, notReady, samples };
+    return { result, failures, rounds };
   } finally {
     done = true;
     await sampler;
   }
+}
+
+/** A GET to one ready pod of a Service of the release (what a request through it would reach). */
+export async function getFromService(
+  platform: Installed,
+  service: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  const [endpoint] = await serviceEndpoints(
+    platform.kubeConfig.makeApiClient(CoreV1Api),
+    platform.runner.pods(),
+    {
+      namespace: platform.namespace,
+      name: service,
+      port: 'http',
+    },
+  );
+  if (!endpoint) throw new Error(`Service ${service} has no ready pod`);
+  return fetch(`${endpoint}${path}`, { headers, signal: AbortSignal.timeout(5_000) });
 }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../scripts/deps/paths.ts';
 
@@ -54,4 +54,27 @@ export function extractPreviousChart(into: string): PreviousChart | undefined {
   });
   execFileSync('tar', ['-x', '-C', into], { input: archive });
   return { dir: join(into, 'charts', 'boxoffice'), describe: previous.describe };
+}
+
+interface JsonSchema {
+  properties?: Record<string, JsonSchema>;
+  additionalProperties?: unknown;
+}
+
+/**
+ * The values a user of an older chart has: the same settings without the keys that chart did not
+ * know yet (its values.schema.json refuses unknown keys). Free-form maps (env, labels) stay whole.
+ */
+export function valuesKnownTo(chartDir: string, values: Record<string, unknown>): Record<string, unknown> {
+  const prune = (value: unknown, schema: JsonSchema | undefined): unknown => {
+    if (!schema?.properties || typeof value !== 'object' || value === null || Array.isArray(value))
+      return value;
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key]) => key in schema.properties! || schema.additionalProperties !== false)
+        .map(([key, inner]) => [key, prune(inner, schema.properties![key])]),
+    );
+  };
+  const schema = JSON.parse(readFileSync(join(chartDir, 'values.schema.json'), 'utf8')) as JsonSchema;
+  return prune(values, schema) as Record<string, unknown>;
 }

@@ -18,6 +18,7 @@ spec:
   replicas: {{ $values.replicas }}
   {{- end }}
   revisionHistoryLimit: 5
+  minReadySeconds: {{ $values.minReadySeconds }}
   selector:
     matchLabels:
       {{- include "boxoffice.selectorLabels" . | nindent 6 }}
