@@ -8,8 +8,8 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { downAll, parts, upAll } from './deps/deps.ts';
 import { DepsError } from './deps/errors.ts';
 import { repoRoot, stateDir } from './deps/paths.ts';
 import { run } from './deps/processes.ts';
@@ -32,9 +32,14 @@ const chartDir = join(repoRoot, 'charts', 'boxoffice');
 const startedAt = Date.now();
 
 if (process.argv.includes('--fresh') && existsSync(stateDir)) {
-  await downAll();
+  // In a process of its own: loading the dependencies' modules creates their state directories,
+  // which this one may do only after the wipe.
+  run(process.execPath, [join(repoRoot, 'scripts', 'deps', 'cli.ts'), 'down'], {
+    what: 'npm run deps -- down',
+  });
   rmSync(stateDir, { recursive: true, force: true });
 }
+const { parts, upAll } = await import('./deps/deps.ts');
 mkdirSync(stateDir, { recursive: true });
 const acquired = acquireInstanceLock(join(stateDir, 'start.pid'));
 if (!acquired.ok) {
@@ -134,14 +139,20 @@ try {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(settings.KUBECONFIG!);
   const core = kubeConfig.makeApiClient(CoreV1Api);
+  // The guide's URLs answer once printed: the first ready pod of each API's Service (helm's --wait
+  // may have trusted a status left over from the last run, which the runner corrects).
   const url = async (component: string): Promise<string> => {
-    const [endpoint] = await serviceEndpoints(core, runner!.pods(), {
-      namespace: release.namespace,
-      name: `${release.name}-${component}`,
-      port: 'http',
-    });
-    if (!endpoint) throw new DepsError(`${component} has no ready pod; see ${runnerLog}`);
-    return endpoint;
+    const deadline = Date.now() + 300_000;
+    for (;;) {
+      const [endpoint] = await serviceEndpoints(core, runner!.pods(), {
+        namespace: release.namespace,
+        name: `${release.name}-${component}`,
+        port: 'http',
+      });
+      if (endpoint) return endpoint;
+      if (Date.now() > deadline) throw new DepsError(`${component} did not get ready; see ${runnerLog}`);
+      await sleep(250);
+    }
   };
   await printWelcome({
     settings,
