@@ -5,7 +5,7 @@ import type { HostPorts } from './host-ports.ts';
 import { withHostPorts, type PortPlan } from './host-ports.ts';
 import { ContainerConfigError, expandReferences, resolveContainerEnv, type EnvSources } from './pod-env.ts';
 import { apiMessage, podReady, reportedReady, reportPodStatus, type ContainerReport } from './pod-status.ts';
-import { containerPortResolver, runProbes } from './probes.ts';
+import { containerPortResolver, probeOnce, runProbes } from './probes.ts';
 import type { PodRuntime, StartedContainer } from './runtime.ts';
 import { projectServiceAccount, tokenVolume, type ServiceAccountFiles } from './service-account.ts';
 
@@ -14,7 +14,8 @@ import { projectServiceAccount, tokenVolume, type ServiceAccountFiles } from './
  * container started with its resolved environment, command, args and ports, its probes run and
  * its readiness reported, restarted with a growing back-off when it exits or fails its liveness
  * probe (restartPolicy Always: boxoffice's pods are all Deployments), and stopped with the pod's
- * grace period when the pod goes away. Lifecycle hooks and init containers are not run.
+ * grace period (after its preStop hook) when the pod goes away. Init containers and postStart
+ * hooks are not run.
  */
 export interface PodWorkerDeps {
   core: CoreV1Api;
@@ -129,12 +130,13 @@ export class PodWorker {
       });
   }
 
-  async stop(): Promise<void> {
+  /** `hooks: false` when the whole runner stops (nothing routes to this machine any more). */
+  async stop(hooks = true): Promise<void> {
     this.stopping.abort();
     const grace =
       this.pod.metadata?.deletionGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30;
     await this.started;
-    await Promise.all(this.containers.map((container) => container.stop(grace)));
+    await Promise.all(this.containers.map((container) => container.stop(grace, hooks)));
     this.serviceAccount?.stop();
     await this.statusWrite;
   }
@@ -264,17 +266,35 @@ class ContainerWorker {
     }
   }
 
-  /** Called once the pod's stop signal is set: stops the running process and waits for the loop to end. */
-  async stop(graceSeconds: number): Promise<void> {
+  /**
+   * Called once the pod's stop signal is set: runs the preStop hook (the chart's sleep lets
+   * clients stop sending to a pod that left its Service), then stops the process within what is
+   * left of the grace period, and waits for the loop to end.
+   */
+  async stop(graceSeconds: number, hooks: boolean): Promise<void> {
     this.graceSeconds = graceSeconds;
     this.probes?.stop();
     const running = this.running;
     if (running) {
-      await running.stop(graceSeconds);
+      const left = hooks ? await this.preStop(graceSeconds) : graceSeconds;
+      await running.stop(Math.ceil(left));
       this.pod.log(`${this.spec.name}: stopped`);
     }
     await this.done;
     if (this.plan) this.deps.ports.release(this.plan);
+  }
+
+  /** The container's preStop hook, as the kubelet runs it: before SIGTERM, within the grace period. */
+  private async preStop(graceSeconds: number): Promise<number> {
+    const hook = this.spec.lifecycle?.preStop;
+    const started = Date.now();
+    if (hook?.sleep) await sleep(Math.min(hook.sleep.seconds, graceSeconds) * 1000);
+    else if (hook?.httpGet) {
+      const resolve = containerPortResolver(this.spec, this.plan?.hostPorts ?? new Map());
+      const result = await probeOnce({ httpGet: hook.httpGet, timeoutSeconds: graceSeconds }, resolve);
+      if (!result.ok) this.pod.log(`${this.spec.name}: preStop hook failed: ${result.reason}`, 'warn');
+    } else if (hook?.exec) this.pod.log(`${this.spec.name}: preStop exec hooks are not run locally`, 'warn');
+    return Math.max(0, graceSeconds - (Date.now() - started) / 1000);
   }
 }
 

@@ -57,11 +57,11 @@ export async function startWorkloadRunner(options: WorkloadRunnerOptions): Promi
   const uid = (pod: V1Pod): string => pod.metadata!.uid!;
   // Scheduled (to the KWOK node) and not being deleted.
   const runnable = (pod: V1Pod): boolean => Boolean(pod.spec?.nodeName) && !pod.metadata?.deletionTimestamp;
-  const stopWorker = (id: string): void => {
+  const stopWorker = (id: string, hooks = true): void => {
     const worker = workers.get(id);
     if (!worker) return;
     workers.delete(id);
-    const done = worker.stop().finally(() => stopping.delete(done));
+    const done = worker.stop(hooks).finally(() => stopping.delete(done));
     stopping.add(done);
   };
   const onPod = (pod: V1Pod): void => {
@@ -106,7 +106,7 @@ export async function startWorkloadRunner(options: WorkloadRunnerOptions): Promi
     async stop() {
       stopped = true;
       await Promise.all(informers.map((informer) => informer.stop()));
-      for (const id of [...workers.keys()]) stopWorker(id);
+      for (const id of [...workers.keys()]) stopWorker(id, false);
       await Promise.all(stopping);
     },
   };

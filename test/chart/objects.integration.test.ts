@@ -16,6 +16,7 @@ import {
   type KubeObject,
 } from './helm.ts';
 import { backendOf, type Ingress } from './ingress-routing.ts';
+import { installPrometheusOperatorCrds } from './kube.ts';
 
 const workloads = (objects: KubeObject[]): KubeObject[] => objects.filter((o) => o.kind === 'Deployment');
 const containerOf = (objects: KubeObject[], component: string): Container =>
@@ -345,6 +346,8 @@ describe('NOTES.txt', () => {
   });
 
   it('gives the Ingress URLs, and no warning, once configured', async () => {
+    // That value set turns the Prometheus Operator objects on: a cluster with their CRDs.
+    await installPrometheusOperatorCrds();
     const text = await notes(
       '--namespace',
       'boxoffice',

@@ -419,8 +419,14 @@ describe('boxoffice installed with helm on the local control plane', () => {
         ).toEqual([]),
       { timeoutMs: 60_000, intervalMs: 500 },
     );
-    const containers = (await podman(['ps', '--format', '{{.Names}}'])).split('\n');
-    expect(containers.filter((name) => name.includes(`_${release}_`))).toEqual([]);
+    // Each stops after its preStop hook (the chart's sleep), within its grace period.
+    await eventually(
+      async () => {
+        const containers = (await podman(['ps', '--format', '{{.Names}}'])).split('\n');
+        expect(containers.filter((name) => name.includes(`_${release}_`))).toEqual([]);
+      },
+      { timeoutMs: 90_000, intervalMs: 1_000 },
+    );
     const deployments = await apps.listDeploymentForAllNamespaces({
       labelSelector: 'app.kubernetes.io/part-of=boxoffice',
     });
