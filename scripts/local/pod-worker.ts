@@ -237,8 +237,10 @@ class ContainerWorker {
       this.running = started;
       this.pod.log(`${name}: started (${this.deps.runtime.kind}, ${started.description})`);
       this.update({ started: true, ready: false, startedAt: new Date() });
+      let everReady = false;
       this.probes = runProbes(this.spec, containerPortResolver(this.spec, this.plan!.hostPorts), {
         readiness: (ready) => {
+          everReady ||= ready;
           this.pod.log(`${name}: ${ready ? 'ready' : 'not ready'}`, ready ? 'info' : 'warn');
           this.update({ ready });
         },
@@ -253,6 +255,12 @@ class ContainerWorker {
       this.probes.stop();
       this.running = undefined;
       if (this.pod.stopped.aborted) return;
+      // A process that never got ready may have lost its port to another one on this machine
+      // between the plan and its bind: the next start plans again.
+      if (!everReady && this.plan) {
+        this.deps.ports.release(this.plan);
+        this.plan = undefined;
+      }
       crashes = Date.now() - startedAt > HEALTHY_RUN_MS ? 0 : crashes + 1;
       const delay = crashes === 0 ? 0 : Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (crashes - 1));
       this.pod.log(`${name}: exited (${exit.signal ?? exit.code}); restarting in ${delay / 1000} s`, 'warn');
