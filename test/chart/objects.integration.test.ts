@@ -1,5 +1,5 @@
 /** The rendered objects, checked for what a platform engineer relies on. */
-import { describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { purchaseRoutes } from '@boxoffice/purchase-api/routes';
 import { queryRoutes } from '@boxoffice/query-api/routes';
 import { dependencies, eventually } from '@boxoffice/testkit';
@@ -313,6 +313,10 @@ describe('the Ingress', () => {
 });
 
 describe('NOTES.txt', () => {
+  // Helm maps every object of the everything-on values to an API, the monitoring kinds included:
+  // this suite installs their CRDs itself rather than rely on the dry-run suite having run first.
+  beforeAll(installPrometheusOperatorCrds, 120_000);
+
   const notes = async (...args: string[]): Promise<string> => {
     // A client-side dry run still reads the API server's version and discovery (kubeVersion,
     // Capabilities), which can fail for a moment while another suite adds a CRD: retried.
@@ -346,8 +350,6 @@ describe('NOTES.txt', () => {
   });
 
   it('gives the Ingress URLs, and no warning, once configured', async () => {
-    // That value set turns the Prometheus Operator objects on: a cluster with their CRDs.
-    await installPrometheusOperatorCrds();
     const text = await notes(
       '--namespace',
       'boxoffice',
@@ -356,5 +358,26 @@ describe('NOTES.txt', () => {
     );
     expect(text).not.toContain('NOT CONFIGURED');
     expect(text).toContain('https://tickets.example.com/v1/events/<ns>/<name>/orders');
+  });
+});
+
+describe('rolling updates', () => {
+  it('count a new pod available only after minReadySeconds when set (Kubernetes’ default, none, otherwise)', async () => {
+    const set = await render({
+      set: {
+        'operator.minReadySeconds': '2',
+        'purchaseApi.minReadySeconds': '3',
+        'queryApi.minReadySeconds': '4',
+      },
+    });
+    const minReady = (objects: KubeObject[], component: string) =>
+      (find(objects, 'Deployment', `-${component}`).spec as { minReadySeconds?: number }).minReadySeconds;
+    expect(['operator', 'purchase-api', 'query-api'].map((c) => minReady(set, c))).toEqual([2, 3, 4]);
+    const defaults = await render();
+    expect(['operator', 'purchase-api', 'query-api'].map((c) => minReady(defaults, c))).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 });

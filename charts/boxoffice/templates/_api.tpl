@@ -18,7 +18,9 @@ spec:
   replicas: {{ $values.replicas }}
   {{- end }}
   revisionHistoryLimit: 5
-  minReadySeconds: {{ $values.minReadySeconds }}
+  {{- with $values.minReadySeconds }}
+  minReadySeconds: {{ . }}
+  {{- end }}
   selector:
     matchLabels:
       {{- include "boxoffice.selectorLabels" . | nindent 6 }}

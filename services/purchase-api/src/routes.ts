@@ -130,7 +130,7 @@ export function purchaseRoutes(deps: {
     }),
     // The read of one order is query-api's, mounted here too: the Ingress cannot send GET and DELETE
     // of this path to different APIs, and the Location of 201/202 answers names it.
-    getOrderRoute({ pool: deps.pool, verifier: deps.verifier, notFound: PurchaseErrors.OrderNotFound }),
+    getOrderRoute({ pool: deps.pool, authenticated, notFound: PurchaseErrors.OrderNotFound }),
     defineRoute({
       operationId: 'releaseOrder',
       method: 'delete',

@@ -1,7 +1,7 @@
-import { buyerOf, requireBuyer, type JwtVerifier } from '@boxoffice/platform/auth/jwt';
+import { buyerOf } from '@boxoffice/platform/auth/jwt';
 import { AppError } from '@boxoffice/platform/errors/app-error';
 import type { ErrorType } from '@boxoffice/platform/errors/registry';
-import { defineRoute, type AnyRoute } from '@boxoffice/platform/http/route';
+import { defineRoute, type AnyRoute, type DocumentedMiddleware } from '@boxoffice/platform/http/route';
 import { findOrder, type StoredOrder } from '@boxoffice/store';
 import type pg from 'pg';
 import { z } from 'zod';
@@ -57,7 +57,15 @@ export function ownOrderReader(
   };
 }
 
-export function getOrderRoute(deps: { pool: pg.Pool; verifier: JwtVerifier; notFound: ErrorType }): AnyRoute {
+/**
+ * `authenticated`: the calling API's middleware for buyers' requests (the token first, then its
+ * per-buyer limits); `notFound`: its registry's entry for a missing order.
+ */
+export function getOrderRoute(deps: {
+  pool: pg.Pool;
+  authenticated: DocumentedMiddleware[];
+  notFound: ErrorType;
+}): AnyRoute {
   const ownOrder = ownOrderReader(deps.pool, deps.notFound);
   return defineRoute({
     operationId: 'getOrder',
@@ -65,7 +73,7 @@ export function getOrderRoute(deps: { pool: pg.Pool; verifier: JwtVerifier; notF
     path: '/v1/orders/{orderId}',
     summary: 'One of your orders',
     tags: ['orders'],
-    middleware: [requireBuyer(deps.verifier)],
+    middleware: deps.authenticated,
     request: { params: orderParams },
     responses: { 200: { description: 'The order', schema: orderDetailsView } },
     problems: [deps.notFound],

@@ -135,7 +135,7 @@ export function queryRoutes(deps: {
         deps.shutdown.addEventListener('abort', end, { once: true });
       },
     }),
-    getOrderRoute({ pool: deps.pool, verifier: deps.verifier, notFound: QueryErrors.OrderNotFound }),
+    getOrderRoute({ pool: deps.pool, authenticated, notFound: QueryErrors.OrderNotFound }),
     defineRoute({
       operationId: 'getOrderTickets',
       method: 'get',
