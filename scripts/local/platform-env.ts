@@ -11,7 +11,11 @@ const LOCAL_JWT = { issuer: 'boxoffice-local', audience: 'boxoffice' };
  * Settings that only make sense on a developer's machine, given to both API pods of `npm start`
  * (through the chart's `purchaseApi.env` and `queryApi.env`), never defaults of the services.
  */
-export const LOCAL_DEVELOPMENT_ENV: Record<string, string> = {};
+export const LOCAL_DEVELOPMENT_ENV: Record<string, string> = {
+  // Development convenience only: lets a local proxy (or curl -H 'X-Forwarded-For: …') name the
+  // client, to try per-IP limits. In a cluster, list the ingress's addresses; the default trusts none.
+  TRUSTED_PROXIES: 'loopback',
+};
 
 /**
  * The Kafka principal of one local component: purchase-api and the operator get their own; the
