@@ -237,6 +237,10 @@ class ContainerWorker {
       this.running = started;
       this.pod.log(`${name}: started (${this.deps.runtime.kind}, ${started.description})`);
       this.update({ started: true, ready: false, startedAt: new Date() });
+      const unrun = [this.spec.startupProbe, this.spec.readinessProbe, this.spec.livenessProbe].filter(
+        (probe) => probe?.exec || probe?.grpc,
+      );
+      if (unrun.length) this.pod.log(`${name}: exec and grpc probes are not run locally; they pass`, 'warn');
       let everReady = false;
       this.probes = runProbes(this.spec, containerPortResolver(this.spec, this.plan!.hostPorts), {
         readiness: (ready) => {
