@@ -101,6 +101,10 @@ function imageReference(defaults: { repository: string; pullPolicy: string }, do
 
 /** Scheduling and pod metadata every Deployment of the chart accepts. */
 const podPlacement = () => ({
+  minReadySeconds: count(
+    0,
+    'Seconds a new pod must stay ready before it counts as available; a rolling update waits that long before it stops an old pod.',
+  ),
   podAnnotations: stringMap('Annotations on the pods.'),
   podLabels: stringMap('Extra labels on the pods.'),
   nodeSelector: stringMap('Node selector.'),
@@ -403,10 +407,12 @@ export const valuesSchema = z.strictObject({
             pathType: 'ImplementationSpecific',
             service: 'purchase-api',
           },
+          // One order, exactly: GET and DELETE (release) share it; purchase-api serves both.
+          { path: '/v1/orders/[^/]+$', pathType: 'ImplementationSpecific', service: 'purchase-api' },
           { path: '/v1/payments', pathType: 'Prefix', service: 'purchase-api' },
           { path: '/v1', pathType: 'Prefix', service: 'query-api' },
         ],
-        'Paths and the API that serves them: placing orders and payment webhooks to purchase-api, reads to query-api (see the README for DELETE /v1/orders/{id}).',
+        'Paths and the API that serves them: placing, reading and releasing one order and payment webhooks to purchase-api, other reads to query-api.',
       ),
     },
     'Ingress.',

@@ -15,6 +15,7 @@ import {
   type Container,
   type KubeObject,
 } from './helm.ts';
+import { backendOf, type Ingress } from './ingress-routing.ts';
 import { installPrometheusOperatorCrds } from './kube.ts';
 
 const workloads = (objects: KubeObject[]): KubeObject[] => objects.filter((o) => o.kind === 'Deployment');
@@ -268,6 +269,7 @@ describe('the Ingress', () => {
     const inert = {} as never;
     const purchase = purchaseRoutes({
       orders: inert,
+      pool: inert,
       verifier: inert,
       redis,
       webhookSecret: 'x'.repeat(16),
@@ -282,30 +284,25 @@ describe('the Ingress', () => {
     ];
   }
 
-  /**
-   * The backend ingress-nginx picks (with use-regex every path is a case-insensitive regular
-   * expression anchored at the start, tried longest first).
-   */
-  function backendOf(ingress: KubeObject, path: string): string | undefined {
-    const rule = (
-      ingress.spec as {
-        rules: { http: { paths: { path: string; backend: { service: { name: string } } }[] } }[];
-      }
-    ).rules[0]!;
-    const routes = [...rule.http.paths].sort((a, b) => b.path.length - a.path.length);
-    return routes.find((route) => new RegExp(`^${route.path}`, 'i').test(path))?.backend.service.name;
-  }
-
-  it('sends every operation to the API that serves it (except a method split it cannot express)', async () => {
-    const ingress = find(await render({ valuesFile: 'everything-on-values.yaml' }), 'Ingress');
-    // The Ingress API routes by path only: GET (query-api) and DELETE (purchase-api) share this path.
-    const methodSplit = new Set(['delete /v1/orders/{orderId}']);
-    const misrouted = operations()
-      .filter((op) => !methodSplit.has(`${op.method} ${op.path}`))
+  it('sends every operation to an API that serves it, releases and order reads included', async () => {
+    const ingress = find(
+      await render({ valuesFile: 'everything-on-values.yaml' }),
+      'Ingress',
+    ) as unknown as Ingress;
+    const all = operations();
+    // Several APIs may serve one operation (GET /v1/orders/{orderId}: both); the backend must be one.
+    const servedBy = (op: { method: string; path: string }): string[] =>
+      all.filter((o) => o.method === op.method && o.path === op.path).map((o) => `boxoffice-${o.service}`);
+    const misrouted = all
       .map((op) => ({ ...op, sample: op.path.replace(/\{[^}]+\}/g, 'x1') }))
-      .filter((op) => backendOf(ingress, op.sample) !== `boxoffice-${op.service}`);
+      .map((op) => ({ ...op, backend: backendOf(ingress, op.sample)?.service.name }))
+      .filter((op) => !servedBy(op).includes(op.backend ?? ''));
     expect(misrouted).toEqual([]);
-    expect(backendOf(ingress, '/v1/orders/x1')).toBe('boxoffice-query-api');
+    // The Ingress routes by path only: GET (order lookup) and DELETE (release) of one order share
+    // a path, so it goes to purchase-api, which serves both; the order's sub-resources stay reads.
+    expect(backendOf(ingress, '/v1/orders/x1')?.service.name).toBe('boxoffice-purchase-api');
+    expect(backendOf(ingress, '/v1/orders/x1/tickets')?.service.name).toBe('boxoffice-query-api');
+    expect(backendOf(ingress, '/v1/me/orders')?.service.name).toBe('boxoffice-query-api');
   });
 
   it('serves every host, with TLS and the class', async () => {
@@ -369,5 +366,26 @@ describe('NOTES.txt', () => {
     );
     expect(text).not.toContain('NOT CONFIGURED');
     expect(text).toContain('https://tickets.example.com/v1/events/<ns>/<name>/orders');
+  });
+});
+
+describe('rolling updates', () => {
+  it('count a new pod available only after minReadySeconds when set (Kubernetes’ default, none, otherwise)', async () => {
+    const set = await render({
+      set: {
+        'operator.minReadySeconds': '2',
+        'purchaseApi.minReadySeconds': '3',
+        'queryApi.minReadySeconds': '4',
+      },
+    });
+    const minReady = (objects: KubeObject[], component: string) =>
+      (find(objects, 'Deployment', `-${component}`).spec as { minReadySeconds?: number }).minReadySeconds;
+    expect(['operator', 'purchase-api', 'query-api'].map((c) => minReady(set, c))).toEqual([2, 3, 4]);
+    const defaults = await render();
+    expect(['operator', 'purchase-api', 'query-api'].map((c) => minReady(defaults, c))).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 });

@@ -4,7 +4,9 @@ import { requireWebhookSignature } from '@boxoffice/platform/auth/webhook-signat
 import { AppError } from '@boxoffice/platform/errors/app-error';
 import { perBuyerRateLimit } from '@boxoffice/platform/http/rate-limit';
 import { defineRoute, type AnyRoute } from '@boxoffice/platform/http/route';
+import { getOrderRoute } from '@boxoffice/query-api/order-read';
 import type { Redis } from 'ioredis';
+import type pg from 'pg';
 import type { Counter } from 'prom-client';
 import { z } from 'zod';
 import { PurchaseErrors } from './errors.ts';
@@ -37,6 +39,7 @@ const paymentCallback = z
 
 export function purchaseRoutes(deps: {
   orders: OrdersService;
+  pool: pg.Pool;
   verifier: JwtVerifier;
   redis: Redis;
   webhookSecret: string;
@@ -129,6 +132,9 @@ export function purchaseRoutes(deps: {
         res.status(result.status).json(result.body);
       },
     }),
+    // The read of one order is query-api's, mounted here too: the Ingress cannot send GET and DELETE
+    // of this path to different APIs, and the Location of 201/202 answers names it.
+    getOrderRoute({ pool: deps.pool, authenticated, notFound: PurchaseErrors.OrderNotFound }),
     defineRoute({
       operationId: 'releaseOrder',
       method: 'delete',

@@ -65,6 +65,7 @@ export async function createPurchaseApi(deps: {
   const http = createHttpApp({
     routes: purchaseRoutes({
       orders,
+      pool: deps.pool,
       verifier,
       redis: deps.redis,
       webhookSecret: config.WEBHOOK_SECRET,

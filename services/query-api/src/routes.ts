@@ -1,23 +1,15 @@
 import { buyerOf, requireBuyer, type JwtVerifier } from '@boxoffice/platform/auth/jwt';
 import { AppError } from '@boxoffice/platform/errors/app-error';
 import { defineRoute, type AnyRoute, type DocumentedMiddleware } from '@boxoffice/platform/http/route';
-import {
-  buyerOrders,
-  findEvent,
-  findOrder,
-  listEvents,
-  orderTickets,
-  type CatalogEvent,
-  type StoredOrder,
-} from '@boxoffice/store';
+import { buyerOrders, findEvent, listEvents, orderTickets, type CatalogEvent } from '@boxoffice/store';
 import type pg from 'pg';
 import { z } from 'zod';
 import { availabilityStreamRoute, type AvailabilityStreamDeps } from './availability-stream.ts';
 import { QueryErrors } from './errors.ts';
 import { organizerRoutes } from './organizer-routes.ts';
+import { getOrderRoute, orderParams, ownOrderReader, toOrderView, orderDetailsView } from './order-read.ts';
 
 const eventParams = z.object({ namespace: z.string().min(1).max(63), name: z.string().min(1).max(63) });
-const orderParams = z.object({ orderId: z.string().min(1).max(64) });
 const ticketTypeView = z.object({
   name: z.string(),
   priceMinor: z.number(),
@@ -46,33 +38,6 @@ const eventView = z
     ticketTypes: z.array(ticketTypeView).describe('Availability per ticket type, summed over shards'),
   })
   .meta({ id: 'Event' });
-const orderView = z
-  .object({
-    id: z.string(),
-    event: z.object({ namespace: z.string(), name: z.string() }),
-    ticketType: z.string(),
-    quantity: z.number(),
-    status: z.string(),
-    amountMinor: z.number(),
-    currency: z.string(),
-    createdAt: z.string(),
-    expiresAt: z.string().optional(),
-    reason: z.string().optional(),
-  })
-  .meta({ id: 'OrderDetails' });
-
-const toOrderView = (order: StoredOrder): z.infer<typeof orderView> => ({
-  id: order.id,
-  event: order.event,
-  ticketType: order.ticketType,
-  quantity: order.quantity,
-  status: order.status,
-  amountMinor: order.amountMinor,
-  currency: order.currency,
-  createdAt: order.createdAt,
-  ...(order.status === 'HELD' ? { expiresAt: order.expiresAt } : {}),
-  ...(order.rejectReason ? { reason: order.rejectReason } : {}),
-});
 const toEventView = (event: CatalogEvent): z.infer<typeof eventView> => event;
 
 export function queryRoutes(deps: {
@@ -83,12 +48,7 @@ export function queryRoutes(deps: {
   streams: AvailabilityStreamDeps;
 }): AnyRoute[] {
   const authenticated = [requireBuyer(deps.verifier), ...deps.perBuyer];
-  /** Owner only: another buyer's order is indistinguishable from a missing one. */
-  const ownOrder = async (orderId: string, buyerId: string): Promise<StoredOrder> => {
-    const order = await findOrder(deps.pool, orderId);
-    if (!order || order.buyerId !== buyerId) throw new AppError(QueryErrors.OrderNotFound);
-    return order;
-  };
+  const ownOrder = ownOrderReader(deps.pool, QueryErrors.OrderNotFound);
   return [
     defineRoute({
       operationId: 'listEvents',
@@ -128,19 +88,7 @@ export function queryRoutes(deps: {
     }),
     availabilityStreamRoute(deps.streams),
     ...organizerRoutes(deps),
-    defineRoute({
-      operationId: 'getOrder',
-      method: 'get',
-      path: '/v1/orders/{orderId}',
-      summary: 'One of your orders',
-      tags: ['orders'],
-      middleware: authenticated,
-      request: { params: orderParams },
-      responses: { 200: { description: 'The order', schema: orderView } },
-      problems: [QueryErrors.OrderNotFound],
-      handler: async ({ params }, _req, res) =>
-        res.json(toOrderView(await ownOrder(params.orderId, buyerOf(res).buyerId))),
-    }),
+    getOrderRoute({ pool: deps.pool, authenticated, notFound: QueryErrors.OrderNotFound }),
     defineRoute({
       operationId: 'getOrderTickets',
       method: 'get',
@@ -181,7 +129,7 @@ export function queryRoutes(deps: {
       tags: ['orders'],
       middleware: authenticated,
       request: { query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }) },
-      responses: { 200: { description: 'Orders', schema: z.object({ items: z.array(orderView) }) } },
+      responses: { 200: { description: 'Orders', schema: z.object({ items: z.array(orderDetailsView) }) } },
       handler: async ({ query }, _req, res) =>
         res.json({
           items: (await buyerOrders(deps.pool, buyerOf(res).buyerId, query.limit)).map(toOrderView),
