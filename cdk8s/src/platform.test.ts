@@ -429,7 +429,7 @@ describe('optional objects', () => {
     },
   });
 
-  it('route placing orders and payment webhooks to purchase-api and reads to query-api', () => {
+  it('route placing orders, reads and releases of one order, and payment webhooks to purchase-api, other reads to query-api', () => {
     const ingress = find(everything, 'Ingress', 'boxoffice') as unknown as {
       spec: {
         ingressClassName: string;
@@ -446,6 +446,8 @@ describe('optional objects', () => {
     expect(routes).toEqual({
       '/v1/events/[^/]+/[^/]+/orders': 'boxoffice-purchase-api',
       '/v1/payments': 'boxoffice-purchase-api',
+      // One order: read and released (DELETE) through the same path, so purchase-api serves both.
+      '/v1/orders/[^/]+$': 'boxoffice-purchase-api',
       '/v1': 'boxoffice-query-api',
     });
   });
