@@ -78,6 +78,10 @@ export const operatorConfig = z.object({
    * keeps the topic and lets go: a finalizer must never wedge a namespace deletion.
    */
   TOPIC_DELETE_GRACE_SECONDS: z.coerce.number().int().min(0).default(900),
+  /** How often the leader reads shard counters, sell-outs, overdue holds and allocator lag (metrics). */
+  SALE_OBSERVE_INTERVAL_MS: env.milliseconds(15_000),
+  /** How often the leader audits the inventory invariants of every event on sale, one event at a time. */
+  INVENTORY_AUDIT_INTERVAL_MS: env.milliseconds(60_000),
 });
 export type OperatorConfig = z.infer<typeof operatorConfig>;
 

@@ -2,6 +2,7 @@ import { jwtVerifierFromEnv } from '@boxoffice/platform/auth/jwt-env';
 import { availabilityCache } from '@boxoffice/platform/availability-cache';
 import { createHttpApp, type HttpApp } from '@boxoffice/platform/http/app';
 import type { Logger } from '@boxoffice/platform/logger';
+import { createMetricsRegistry } from '@boxoffice/platform/metrics';
 import { redisKeyPrefix } from '@boxoffice/platform/redis';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
@@ -29,6 +30,7 @@ export function createQueryApi(deps: {
     }),
     openapi: { title: 'boxoffice query-api', version: '1.0.0' },
     logger: deps.logger,
+    registry: createMetricsRegistry('query-api'),
     checks: [{ name: 'postgres', check: async () => (await deps.pool.query('SELECT 1')).rowCount === 1 }],
   });
   http.shutdownSignal.addEventListener('abort', () => shutdown.abort(), { once: true });

@@ -21,3 +21,5 @@ export * from './queries.ts';
 export { ensureTopic, partitionCount } from './topics.ts';
 export { inTransaction } from './transaction.ts';
 export { invariantViolations } from './invariants.ts';
+export * from './observation.ts';
+export { consumerLag, type PartitionLag } from './consumer-lag.ts';
