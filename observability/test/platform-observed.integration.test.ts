@@ -265,6 +265,40 @@ describe('the platform under a real Prometheus, after a short purchase run (ever
     });
   });
 
+  // Last: it breaks the inventory on purpose (and puts it back).
+  it('pages when the inventory breaks: a counter that no longer matches the orders turns the audit to 0', async () => {
+    const event = `event="${platform.eventLabel}"`;
+    const corrupt = `UPDATE inventory_shards SET sold = sold + $1
+       WHERE shard = 0 AND ticket_type = 'standard' AND event_id = (SELECT id FROM events WHERE namespace = $2 AND name = $3)`;
+    const args = [platform.event.namespace, platform.event.name];
+    await platform.world.pool.query(corrupt, [1, ...args]);
+    try {
+      await eventually(async () => {
+        expect(await instant(platform, `boxoffice_inventory_audit_ok{${event}}`, (m) => m.event!)).toEqual({
+          [platform.eventLabel]: 0,
+        });
+        expect(
+          await instant(platform, `boxoffice_inventory_audit_violations{${event}}`, (m) => m.event!),
+        ).toEqual({
+          [platform.eventLabel]: 1,
+        });
+        const alerts = await platform.prometheus.alerts();
+        expect(
+          alerts
+            .filter((a) => a.labels.alertname === 'BoxofficeInventoryAuditFailing')
+            .map((a) => [a.labels.event, a.state]),
+        ).toEqual([[platform.eventLabel, 'firing']]);
+      });
+    } finally {
+      await platform.world.pool.query(corrupt, [-1, ...args]);
+    }
+    await eventually(async () =>
+      expect(await instant(platform, `boxoffice_inventory_audit_ok{${event}}`, (m) => m.event!)).toEqual({
+        [platform.eventLabel]: 1,
+      }),
+    );
+  });
+
   it('sells what the spec says: the TicketEvent is Ready, OnSale, with the VIP tickets the run left', async () => {
     const event = `event="${platform.eventLabel}"`;
     expect(await instant(platform, `boxoffice_ticketevent_ready{${event}}`, (m) => m.event!)).toEqual({

@@ -16,7 +16,14 @@ export const ReconcileErrorReason = {
   Unknown: 'Unknown',
 } as const;
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EPIPE',
+  'EAI_AGAIN',
+]);
 
 export function reconcileErrorReason(error: unknown): string {
   if (error instanceof TerminalError) return error.reason;

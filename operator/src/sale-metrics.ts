@@ -99,10 +99,11 @@ export function saleMetrics(registry: Registry, observer: () => SaleObserver | u
     ['event'],
     overdue((o) => o.oldestSeconds),
   );
-  const lagSamples = (value: (p: SaleObservation['lag'][number]['shards'][number]) => number) => (): Sample[] =>
-    (seen()?.lag ?? []).flatMap(({ event, shards }) =>
-      shards.map((p): Sample => [{ event: eventKeyString(event), shard: String(p.shard) }, value(p)]),
-    );
+  const lagSamples =
+    (value: (p: SaleObservation['lag'][number]['shards'][number]) => number) => (): Sample[] =>
+      (seen()?.lag ?? []).flatMap(({ event, shards }) =>
+        shards.map((p): Sample => [{ event: eventKeyString(event), shard: String(p.shard) }, value(p)]),
+      );
   snapshotGauge(
     registry,
     'boxoffice_allocator_consumer_lag',

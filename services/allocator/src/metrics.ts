@@ -97,5 +97,10 @@ export function outcomeLabels(
       : command?.kind === 'purchase.requested' && reason !== 'unknown_ticket_type'
         ? command.ticketType
         : '';
-  return { event: eventLabel, ticket_type: ticketType, outcome: forwarded ? 'forwarded' : outcome.kind, reason };
+  return {
+    event: eventLabel,
+    ticket_type: ticketType,
+    outcome: forwarded ? 'forwarded' : outcome.kind,
+    reason,
+  };
 }

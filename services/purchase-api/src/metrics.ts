@@ -50,7 +50,8 @@ export function orderAnswerLabels(
   result: PlaceOrderResult,
 ): { event: string; ticket_type: string; outcome: string } {
   const knownEvent = result.kind !== 'event_not_found';
-  const knownType = knownEvent && result.kind !== 'unknown_ticket_type' && result.kind !== 'idempotency_conflict';
+  const knownType =
+    knownEvent && result.kind !== 'unknown_ticket_type' && result.kind !== 'idempotency_conflict';
   return {
     event: knownEvent ? `${request.event.namespace}/${request.event.name}` : '',
     ticket_type: knownType ? request.ticketType : '',
