@@ -7,7 +7,10 @@ import type pg from 'pg';
  * Used by tests, the load test and the operator's periodic audit of a live database, which checks one
  * event at a time (`eventId`): each query then reads only that event's rows, each in one pass.
  */
-export async function invariantViolations(pool: pg.Pool, scope: { eventId?: string } = {}): Promise<string[]> {
+export async function invariantViolations(
+  pool: pg.Pool,
+  scope: { eventId?: string } = {},
+): Promise<string[]> {
   const problems: string[] = [];
   const eventId = [scope.eventId ?? null];
   const shards = await pool.query<{

@@ -79,7 +79,12 @@ export async function shardCounters(pool: pg.Pool, namespace?: string): Promise<
  * type that gets tickets back (an expiry, a release) is not sold out until it sells out again.
  */
 export async function sellOuts(pool: pg.Pool, namespace?: string): Promise<SellOut[]> {
-  const { rows } = await pool.query<{ namespace: string; name: string; ticket_type: string; seconds: number }>(
+  const { rows } = await pool.query<{
+    namespace: string;
+    name: string;
+    ticket_type: string;
+    seconds: number;
+  }>(
     `SELECT e.namespace, e.name, s.ticket_type,
             extract(epoch FROM (SELECT max(o.created_at) FROM orders o
                                 WHERE o.event_id = e.id AND o.ticket_type = s.ticket_type
