@@ -110,6 +110,7 @@ export class ObservedPlatform {
         ...this.allocators.map((a) => ({ job: 'boxoffice-allocator', address: new URL(a.url).host })),
       ],
     }).start();
+    await this.prometheus.scrapedEverything();
     return this;
   }
 

@@ -91,6 +91,23 @@ export class PrometheusServer {
     throw new Error(`prometheus was not ready within 30 s; see ${this.dir}/prometheus.log`);
   }
 
+  /**
+   * Waits until every target has been scraped and is up, then two more scrapes: a run that starts
+   * after this has samples from before it (a counter's first increase is then seen by `increase()`).
+   * Prometheus applies new targets on a 5 s tick, so the first scrapes come a while after start.
+   */
+  async scrapedEverything(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const up = await this.query('up').catch(() => []);
+      if (up.length === this.options.targets.length && up.every((s) => s.value[1] === '1')) break;
+      if (Date.now() > deadline)
+        throw new Error(`targets not all up within ${timeoutMs / 1000} s: ${JSON.stringify(up)}`);
+      await sleep(200);
+    }
+    await sleep(2_000 * this.options.scrapeIntervalSeconds);
+  }
+
   private async api<T>(path: string, params: Record<string, string | string[]>): Promise<T> {
     const body = new URLSearchParams();
     for (const [key, value] of Object.entries(params))
