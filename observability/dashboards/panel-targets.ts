@@ -16,8 +16,9 @@ export interface PanelJson {
   description?: string;
   fieldConfig?: { defaults?: { unit?: string } };
   datasource?: { type?: string; uid?: string };
-  targets?: { expr: string; refId: string; datasource?: { uid?: string } }[];
+  targets?: { expr: string; refId: string; legendFormat?: string; datasource?: { uid?: string } }[];
   panels?: PanelJson[];
+  gridPos?: { x: number; y: number; w: number; h: number };
 }
 
 export interface VariableJson {

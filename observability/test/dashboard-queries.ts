@@ -3,13 +3,14 @@
  * resolved through the label values API (with their regex), then every panel target, with the
  * variables and Grafana's interval variables filled in, sent as a range query over the window.
  */
+import { panelSeries, type PanelData } from '../dashboards/picture.ts';
 import {
   queryPanels,
   substitute,
   type DashboardJson,
   type VariableJson,
 } from '../dashboards/panel-targets.ts';
-import type { PrometheusServer } from './prometheus.ts';
+import type { PrometheusServer, Series } from './prometheus.ts';
 
 export interface Window {
   /** Unix seconds. */
@@ -24,6 +25,8 @@ export interface TargetResult {
   panel: string;
   expr: string;
   series: number;
+  /** What Prometheus returned (for the pictures of the dashboards). */
+  data?: Series[];
   /** Why the target fails: an error, no series, or only NaN/Inf samples. */
   problem?: string;
 }
@@ -98,6 +101,7 @@ export async function evaluateDashboard(
       try {
         const series = await prometheus.queryRange(expr, window.start, window.end, window.stepSeconds);
         result.series = series.length;
+        result.data = series;
         const finite = series.some((s) => s.values.some(([, v]) => Number.isFinite(Number(v))));
         if (series.length === 0) result.problem = 'no series';
         else if (!finite) result.problem = 'only NaN or infinite samples';
@@ -107,4 +111,18 @@ export async function evaluateDashboard(
       results.push(result);
     }
   return results;
+}
+
+/** The series each panel's targets returned, for a picture of the dashboard. */
+export function panelDataOf(dashboard: DashboardJson, results: TargetResult[]): PanelData {
+  const data: PanelData = new Map();
+  let next = 0;
+  for (const panel of queryPanels(dashboard))
+    data.set(
+      panel,
+      (panel.targets ?? []).flatMap((target) =>
+        panelSeries(target.legendFormat, results[next++]?.data ?? []),
+      ),
+    );
+  return data;
 }

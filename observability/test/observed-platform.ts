@@ -34,6 +34,9 @@ export const SALE = {
   shards: 2,
 } as const;
 
+/** Prometheus scrapes and evaluates the rules this often: short runs still get many samples. */
+export const SCRAPE_INTERVAL_SECONDS = 1;
+
 export class ObservedPlatform {
   readonly settings: Settings = readEnvFile(envFile);
   readonly world = new OperatorWorld();
@@ -102,7 +105,7 @@ export class ObservedPlatform {
     this.prometheus = await new PrometheusServer({
       bin: this.settings.PROMETHEUS_BIN!,
       ruleFiles: ruleFiles().map((file) => join(repoRoot, file)),
-      scrapeIntervalSeconds: 1,
+      scrapeIntervalSeconds: SCRAPE_INTERVAL_SECONDS,
       targets: [
         { job: 'boxoffice-operator', address: `127.0.0.1:${this.operator.port}` },
         { job: 'boxoffice-purchase-api', address: new URL(this.purchase.url).host },

@@ -11,9 +11,11 @@ import { SIGNATURE_HEADER, signWebhook } from '@boxoffice/platform/auth/webhook-
 import { createKafka } from '@boxoffice/platform/kafka';
 import { createLogger } from '@boxoffice/platform/logger';
 import { eventTopic } from '@boxoffice/store';
+import { eventually } from '@boxoffice/testkit';
 import { count, runK6 } from '../../loadtest/k6.ts';
 import { loadTestSecret, writeTokens } from '../../loadtest/platform.ts';
-import { SALE, type ObservedPlatform } from './observed-platform.ts';
+import type { Window } from './dashboard-queries.ts';
+import { SALE, SCRAPE_INTERVAL_SECONDS, type ObservedPlatform } from './observed-platform.ts';
 
 /** The webhook secret of loadtest/platform.ts's service environment. */
 const WEBHOOK_SECRET = 'boxoffice-load-test-webhook-secret';
@@ -164,6 +166,18 @@ export async function purchaseRun(platform: ObservedPlatform): Promise<PurchaseR
     if (Date.now() > deadline) throw new Error(`${rows[0]!.held} holds did not expire`);
     await sleep(500);
   }
+  // The last changes reach the sale observer (1 s) and Prometheus: a few scrapes and rule evaluations.
+  await eventually(
+    async () => {
+      const expired = await platform.prometheus.query(
+        `sum(boxoffice_orders_total{event="${platform.eventLabel}", outcome="expired"})`,
+      );
+      if (!(Number(expired[0]?.value[1] ?? 0) > 0))
+        throw new Error('Prometheus has not seen the expiries yet');
+    },
+    { timeoutMs: 30_000 },
+  );
+  await sleep(5_000);
   return {
     startedAt,
     endedAt: Date.now() / 1000,
@@ -172,3 +186,19 @@ export async function purchaseRun(platform: ObservedPlatform): Promise<PurchaseR
     holds: count(k6.metrics, 'holds') + count(k6.metrics, 'pending_then_held'),
   };
 }
+
+/** The run as the dashboards are evaluated over: its time range and a 2 s step. */
+export function runWindow(run: PurchaseRun): Window {
+  return {
+    start: Math.floor(run.startedAt) - 5,
+    end: Math.ceil(Date.now() / 1000),
+    stepSeconds: 2,
+    scrapeIntervalSeconds: SCRAPE_INTERVAL_SECONDS,
+  };
+}
+
+/** The dashboards' variables set to the run's event. */
+export const chosen = (platform: ObservedPlatform): Record<string, string> => ({
+  namespace: platform.event.namespace,
+  event: platform.eventLabel,
+});

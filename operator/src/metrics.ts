@@ -55,6 +55,7 @@ export function operatorMetrics(
     labelNames: ['result'],
     registers: [registry],
   });
+  for (const result of ['success', 'error', 'terminal']) reconciles.inc({ result }, 0);
   const duration = new Histogram({
     name: 'boxoffice_operator_reconcile_duration_seconds',
     help: 'Duration of one TicketEvent reconcile',
