@@ -38,7 +38,12 @@ export function connectionEnv(scope: Construct, install: Installation): Env {
     BOXOFFICE_PREFIX: kplus.EnvValue.fromValue(values.prefix),
     LOG_LEVEL: kplus.EnvValue.fromValue(values.logLevel),
     ...(values.telemetry.otlpEndpoint
-      ? { OTEL_EXPORTER_OTLP_ENDPOINT: kplus.EnvValue.fromValue(values.telemetry.otlpEndpoint) }
+      ? {
+          OTEL_EXPORTER_OTLP_ENDPOINT: kplus.EnvValue.fromValue(values.telemetry.otlpEndpoint),
+          OTEL_TRACES_SAMPLER: kplus.EnvValue.fromValue(values.telemetry.sampler),
+          // As Helm's `quote` prints a number.
+          OTEL_TRACES_SAMPLER_ARG: kplus.EnvValue.fromValue(String(values.telemetry.samplerRatio)),
+        }
       : { OTEL_TRACES_EXPORTER: kplus.EnvValue.fromValue('none') }),
   };
 }
