@@ -6,12 +6,12 @@ import { COMPONENTS, HTTP_PORT_NAME, LABEL, METRICS_PATH, PART_OF } from '@boxof
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { Installation } from './installation.ts';
-import { prometheusRulesSpec } from './sources.ts';
+import { dashboardFiles, prometheusRulesSpec } from './sources.ts';
 
 const API_VERSION = 'monitoring.coreos.com/v1';
 
 export function monitoring(scope: Construct, install: Installation): void {
-  const { serviceMonitor, podMonitor, prometheusRule } = install.values.monitoring;
+  const { serviceMonitor, podMonitor, prometheusRule, dashboards } = install.values.monitoring;
   const metadata = (name: string, labels: Record<string, string>) => ({
     name,
     namespace: install.namespace,
@@ -27,7 +27,10 @@ export function monitoring(scope: Construct, install: Installation): void {
           matchLabels: { [LABEL.name]: install.names.name, [LABEL.instance]: install.release },
           matchExpressions: [{ key: LABEL.component, operator: 'In', values: ['purchase-api', 'query-api'] }],
         },
-        endpoints: [{ port: HTTP_PORT_NAME, path: METRICS_PATH, interval: serviceMonitor.interval }],
+        // The services' own `service` label wins over the Service's name (as in the chart).
+        endpoints: [
+          { port: HTTP_PORT_NAME, path: METRICS_PATH, interval: serviceMonitor.interval, honorLabels: true },
+        ],
       },
     });
   }
@@ -38,7 +41,9 @@ export function monitoring(scope: Construct, install: Installation): void {
       metadata: metadata(install.names.component('operators'), podMonitor.labels),
       spec: {
         selector: { matchLabels: install.selector('operator') },
-        podMetricsEndpoints: [{ port: HTTP_PORT_NAME, path: METRICS_PATH, interval: podMonitor.interval }],
+        podMetricsEndpoints: [
+          { port: HTTP_PORT_NAME, path: METRICS_PATH, interval: podMonitor.interval, honorLabels: true },
+        ],
       },
     });
     const watched = install.values.operator.watchNamespace;
@@ -52,7 +57,12 @@ export function monitoring(scope: Construct, install: Installation): void {
         // The labels the operator gives allocator pods (operator/src/desired/metadata.ts); they have no named port.
         selector: { matchLabels: { [LABEL.partOf]: PART_OF, [LABEL.component]: 'allocator' } },
         podMetricsEndpoints: [
-          { portNumber: COMPONENTS.allocator.port, path: METRICS_PATH, interval: podMonitor.interval },
+          {
+            portNumber: COMPONENTS.allocator.port,
+            path: METRICS_PATH,
+            interval: podMonitor.interval,
+            honorLabels: true,
+          },
         ],
       },
     });
@@ -62,7 +72,22 @@ export function monitoring(scope: Construct, install: Installation): void {
       apiVersion: API_VERSION,
       kind: 'PrometheusRule',
       metadata: metadata(install.names.fullname, prometheusRule.labels),
-      spec: prometheusRulesSpec({ name: install.release, namespace: install.namespace }),
+      spec: prometheusRulesSpec(),
     });
+  }
+  if (dashboards.enabled) {
+    // One ConfigMap per dashboard, labelled for Grafana's dashboard sidecar.
+    for (const [name, json] of dashboardFiles())
+      new ApiObject(scope, `dashboard-${name}`, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: {
+          name: install.names.component(`dashboard-${name}`),
+          namespace: dashboards.namespace || install.namespace,
+          labels: { ...install.labels('monitoring'), ...dashboards.labels },
+          ...(Object.keys(dashboards.annotations).length > 0 ? { annotations: dashboards.annotations } : {}),
+        },
+        data: { [`boxoffice-${name}.json`]: json },
+      });
   }
 }

@@ -3,7 +3,8 @@
  * appVersion (the platform version: default image tag, version label), the operator's RBAC rules
  * (operator/rbac/, what its integration tests bind it to) and the Prometheus alert rules.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
@@ -41,16 +42,21 @@ export function rulesOf(file: string): PolicyRule[] {
 }
 
 /**
- * The PrometheusRule's spec, as the chart renders files/prometheus-rules.yaml with `tpl`: only the
- * release's name and namespace are substituted; any other template action is refused rather than
- * left in an alert.
+ * The PrometheusRule's spec, files/prometheus-rules.yaml as the chart includes it: verbatim (its
+ * annotations are Prometheus templates, such as `{{ $labels.event }}`, not Helm's).
  */
-export function prometheusRulesSpec(release: { name: string; namespace: string }): unknown {
-  const text = readFileSync(repoFile(`${CHART_DIR}/files/prometheus-rules.yaml`), 'utf8')
-    .replaceAll(/\{\{-?\s*\.Release\.Namespace\s*-?\}\}/g, release.namespace)
-    .replaceAll(/\{\{-?\s*\.Release\.Name\s*-?\}\}/g, release.name);
-  const action = text.match(/\{\{.*?\}\}/);
-  if (action)
-    throw new Error(`${CHART_DIR}/files/prometheus-rules.yaml: cannot render ${action[0]} outside Helm`);
-  return parse(text);
+export function prometheusRulesSpec(): unknown {
+  return parse(readFileSync(repoFile(`${CHART_DIR}/files/prometheus-rules.yaml`), 'utf8'));
+}
+
+/** The Grafana dashboards the chart ships (files/dashboards/*.json), by name, as their JSON text. */
+export function dashboardFiles(): [string, string][] {
+  const dir = repoFile(`${CHART_DIR}/files/dashboards`);
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.json'))
+    .sort()
+    .map((file) => [
+      file.slice(0, -'.json'.length),
+      readFileSync(join(dir, file), 'utf8').replace(/\n$/, ''),
+    ]);
 }

@@ -113,6 +113,10 @@ const operatorFields = z.object({
   OTEL_TRACES_EXPORTER: z.string().optional(),
   OTEL_TRACES_SAMPLER: z.string().optional(),
   OTEL_TRACES_SAMPLER_ARG: z.string().optional(),
+  /** How often the leader reads shard counters, sell-outs, overdue holds and allocator lag (metrics). */
+  SALE_OBSERVE_INTERVAL_MS: env.milliseconds(15_000),
+  /** How often the leader audits the inventory invariants of every event on sale, one event at a time. */
+  INVENTORY_AUDIT_INTERVAL_MS: env.milliseconds(60_000),
 });
 /** With SASL on, allocator pods need a principal of their own (never the operator's). */
 function allocatorKafkaPrincipal(config: z.infer<typeof operatorFields>, ctx: z.RefinementCtx): void {
@@ -138,7 +142,6 @@ function allocatorKafkaPrincipal(config: z.infer<typeof operatorFields>, ctx: z.
     });
 }
 
-/** The operator's one typed config: every key has a default or fails fast at start. */
 /** The operator's one typed config: every key has a default or fails fast at start. */
 export const operatorConfig = operatorFields.superRefine(allocatorKafkaPrincipal);
 export type OperatorConfig = z.infer<typeof operatorConfig>;

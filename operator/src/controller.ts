@@ -5,6 +5,7 @@ import {
   CustomObjectsApi,
   makeInformer,
   type Informer,
+  type ObjectCache,
   type KubeConfig,
   type KubernetesObject,
   type KubernetesListObject,
@@ -13,11 +14,13 @@ import type { OperatorConfig } from './config.ts';
 import { errorMessage } from './errors.ts';
 import { kedaDiscovery } from './keda.ts';
 import { ticketEventReconciler } from './reconciler.ts';
-import { FIELD_MANAGER, GROUP, PLURAL, VERSION } from './ticket-event.ts';
+import { FIELD_MANAGER, GROUP, PLURAL, VERSION, type TicketEvent } from './ticket-event.ts';
 import { WorkQueue } from './work-queue.ts';
 
 export interface Controller {
   queue: WorkQueue;
+  /** The TicketEvents in the informer's cache (metrics). */
+  ticketEvents(): TicketEvent[];
   stop(): Promise<void>;
 }
 
@@ -43,6 +46,7 @@ export async function startController(deps: {
   config: OperatorConfig;
   logger: Logger;
   onResult?: (result: 'success' | 'error' | 'terminal', seconds: number) => void;
+  onError?: (error: unknown) => void;
 }): Promise<Controller> {
   const { config, logger } = deps;
   const reconcile = ticketEventReconciler(deps);
@@ -52,11 +56,13 @@ export async function startController(deps: {
     burst: config.RECONCILE_BURST,
     reconcile,
     onResult: (_key, result, seconds) => deps.onResult?.(result, seconds),
-    onError: (key, error, retryInMs) =>
+    onError: (key, error, retryInMs) => {
+      deps.onError?.(error);
       logger.warn(
         { ticketEvent: key, err: errorMessage(error), retryInMs },
         retryInMs === undefined ? 'reconcile refused; waiting for a change' : 'reconcile failed; retrying',
-      ),
+      );
+    },
   });
   const custom = deps.kubeConfig.makeApiClient(CustomObjectsApi);
   const apps = deps.kubeConfig.makeApiClient(AppsV1Api);
@@ -124,7 +130,7 @@ export async function startController(deps: {
   }
 
   let stopped = false;
-  const informers: Informer<KubernetesObject>[] = [];
+  const informers: (Informer<KubernetesObject> & ObjectCache<KubernetesObject>)[] = [];
   for (const source of sources) {
     const informer = makeInformer<KubernetesObject>(
       deps.kubeConfig,
@@ -163,6 +169,8 @@ export async function startController(deps: {
   logger.info({ watching: sources.map((s) => s.name), namespace: ns ?? '(all)' }, 'controller started');
   return {
     queue,
+    // sources[0], so informers[0], watches the TicketEvents.
+    ticketEvents: () => informers[0]!.list() as unknown as TicketEvent[],
     async stop() {
       stopped = true;
       for (const informer of informers) await informer.stop();

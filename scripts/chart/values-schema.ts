@@ -452,10 +452,30 @@ export const valuesSchema = z.strictObject({
       ),
       prometheusRule: group(
         {
-          enabled: flag(false, 'A PrometheusRule with the platform alerts.'),
+          enabled: flag(
+            false,
+            'A PrometheusRule with the recording and alert rules of observability/alerts (each alert links its runbook).',
+          ),
           labels: stringMap('Labels your Prometheus selects rules by.'),
         },
         'PrometheusRule.',
+      ),
+      dashboards: group(
+        {
+          enabled: flag(
+            false,
+            "ConfigMaps with the Grafana dashboards of observability/dashboards, labelled for Grafana's dashboard sidecar.",
+          ),
+          labels: stringMap('Labels the sidecar selects dashboard ConfigMaps by.', {
+            grafana_dashboard: '1',
+          }),
+          annotations: stringMap("Annotations on the ConfigMaps (e.g. the sidecar's folder annotation)."),
+          namespace: text(
+            '',
+            'Namespace of the ConfigMaps (where the sidecar looks, when it does not watch every namespace); empty: the release namespace.',
+          ),
+        },
+        'Grafana dashboards.',
       ),
     },
     'Prometheus Operator objects.',

@@ -14,7 +14,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { deadLetterMessages, orderEventMessages, publishReplies } from './batch-messages.ts';
 import { applyIsolating, type AppliedBatch } from './isolated-batch.ts';
-import type { AllocatorMetrics } from './metrics.ts';
+import { initShardCounters, outcomeLabels, type AllocatorMetrics } from './metrics.ts';
 import { retryTransient } from './retry.ts';
 
 export interface ShardConsumerDeps {
@@ -66,6 +66,7 @@ function batchHandler(deps: ShardConsumerDeps): (payload: EachBatchPayload) => P
     const shard = batch.partition;
     const labels = { event: eventLabel, shard: String(shard) };
     const stopTimer = deps.metrics.batchDuration.startTimer(labels);
+    initShardCounters(deps.metrics, labels);
 
     const commands: ShardCommand[] = [];
     const sources: KafkaMessage[] = [];
@@ -92,6 +93,7 @@ function batchHandler(deps: ShardConsumerDeps): (payload: EachBatchPayload) => P
         },
       });
     let applied: AppliedBatch | undefined;
+    const stopTransactionTimer = deps.metrics.transactionDuration.startTimer(labels);
     try {
       applied =
         commands.length === 0
@@ -117,6 +119,7 @@ function batchHandler(deps: ShardConsumerDeps): (payload: EachBatchPayload) => P
       deps.logger.info({ shard }, 'batch left for the next owner of the partition');
       return;
     }
+    if (applied) stopTransactionTimer();
     await heartbeat();
 
     // Malformed messages and commands that can never apply, each with its reason.
@@ -141,26 +144,25 @@ function batchHandler(deps: ShardConsumerDeps): (payload: EachBatchPayload) => P
     ].filter((t) => t.messages.length > 0);
     if (produced.length > 0) await sendBatchTraced(deps.producer, { topicMessages: produced });
     if (deadLetters.length > 0) {
-      deps.metrics.deadLetters.inc({ event: eventLabel }, deadLetters.length);
+      deps.metrics.deadLetters.inc(labels, deadLetters.length);
       deps.logger.warn(
         { shard, count: deadLetters.length, reasons: deadLetters.map((d) => d.reason) },
         'dead-lettered commands that are malformed or cannot apply',
       );
     }
     if (applied) {
-      for (const outcome of applied.outcomes) {
-        deps.metrics.outcomes.inc({
-          event: eventLabel,
-          outcome: forwardedIds.has(outcome.orderId) ? 'forwarded' : outcome.kind,
-          reason: 'reason' in outcome ? outcome.reason : '',
-        });
-        if (outcome.kind === 'expired') deps.metrics.expiries.inc({ event: eventLabel });
-      }
+      applied.outcomes.forEach((outcome, i) =>
+        deps.metrics.outcomes.inc(
+          outcomeLabels(eventLabel, commands[i], outcome, forwardedIds.has(outcome.orderId)),
+        ),
+      );
       deps.metrics.batchSize.observe(labels, commands.length);
     }
 
     resolveOffset(batch.lastOffset());
+    const stopCommitTimer = deps.metrics.offsetCommitDuration.startTimer(labels);
     await deps.commitOffsets(shard, (BigInt(batch.lastOffset()) + 1n).toString());
+    stopCommitTimer();
 
     if (applied) {
       const deadLettered = new Set(applied.deadLetters.map((d) => d.index));

@@ -17,6 +17,8 @@ export interface ExpirySweepDeps {
   logger: Logger;
   /** `boxoffice_hold_expiry_commands_total{event, result}`. */
   commands?: Counter;
+  /** `boxoffice_hold_expiry_sweeps_total{result}`: swept, skipped or failed rounds. */
+  rounds?: Counter;
 }
 
 /**
@@ -80,10 +82,12 @@ export function startExpirySweeper(deps: ExpirySweepDeps & { intervalMs: number 
     timer = setTimeout(() => {
       running = expirySweepRound(deps)
         .then((round) => {
+          deps.rounds?.inc({ result: round.swept ? 'swept' : 'skipped' });
           if (round.swept && round.due > 0) deps.logger.debug({ count: round.due }, 'expiry commands sent');
           return round.swept && round.due === deps.batchSize ? 0 : deps.intervalMs;
         })
         .catch((error: Error) => {
+          deps.rounds?.inc({ result: 'failed' });
           deps.logger.warn({ err: error }, 'expiry sweep failed; retrying next interval');
           return deps.intervalMs;
         })

@@ -10,7 +10,8 @@ import type pg from 'pg';
 import type { Counter } from 'prom-client';
 import { z } from 'zod';
 import { PurchaseErrors } from './errors.ts';
-import type { OrdersService, PlaceOrderResult } from './orders-service.ts';
+import { orderAnswerLabels } from './metrics.ts';
+import type { OrdersService, PlaceOrder, PlaceOrderResult } from './orders-service.ts';
 import { channelFromClaims } from './token-channel.ts';
 
 const eventParams = z.object({ namespace: z.string().min(1).max(63), name: z.string().min(1).max(63) });
@@ -52,8 +53,11 @@ export function purchaseRoutes(deps: {
     requireBuyer(deps.verifier),
     perBuyerRateLimit({ redis: deps.redis, points: deps.perBuyerPerSecond, durationSeconds: 1 }),
   ];
-  const answer = (result: PlaceOrderResult): never | { status: number; body: unknown; location?: string } => {
-    deps.outcomes.inc({ outcome: result.kind });
+  const answer = (
+    request: PlaceOrder,
+    result: PlaceOrderResult,
+  ): never | { status: number; body: unknown; location?: string } => {
+    deps.outcomes.inc(orderAnswerLabels(request, result));
     switch (result.kind) {
       case 'accepted':
         return { status: 201, body: result.order, location: `/v1/orders/${result.order.id}` };
@@ -118,16 +122,15 @@ export function purchaseRoutes(deps: {
         (e) => e !== PurchaseErrors.OrderNotFound && e !== PurchaseErrors.NotHeld,
       ),
       handler: async ({ params, headers, body }, _req, res) => {
-        const result = answer(
-          await deps.orders.place({
-            event: params,
-            buyerId: buyerOf(res).buyerId,
-            channel: channelFromClaims(buyerOf(res).claims, deps.salesChannels ?? []),
-            ticketType: body.ticketType,
-            quantity: body.quantity,
-            idempotencyKey: headers['idempotency-key'],
-          }),
-        );
+        const request = {
+          event: params,
+          buyerId: buyerOf(res).buyerId,
+          channel: channelFromClaims(buyerOf(res).claims, deps.salesChannels ?? []),
+          ticketType: body.ticketType,
+          quantity: body.quantity,
+          idempotencyKey: headers['idempotency-key'],
+        };
+        const result = answer(request, await deps.orders.place(request));
         if (result.location) res.location(result.location);
         res.status(result.status).json(result.body);
       },

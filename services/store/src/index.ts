@@ -31,3 +31,5 @@ export {
   type SalesMinute,
   type TicketTypeSales,
 } from './organizer-queries.ts';
+export * from './observation.ts';
+export { consumerLag, type PartitionLag } from './consumer-lag.ts';

@@ -10,7 +10,8 @@ import { once } from 'node:events';
 import express from 'express';
 import type { Express, Response } from 'express';
 import type { Logger } from 'pino';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { createMetricsRegistry } from '../metrics.ts';
 import { jsonBody } from './body.ts';
 import { healthRouter, type ReadinessCheck } from './health.ts';
 import { httpMetrics } from './metrics-middleware.ts';
@@ -57,7 +58,7 @@ export interface HttpApp {
 }
 
 export function createHttpApp(options: HttpAppOptions): HttpApp {
-  const registry = options.registry ?? defaultRegistry();
+  const registry = options.registry ?? createMetricsRegistry();
   const shutdown = new AbortController();
   const isDraining = () => shutdown.signal.aborted;
   const document = buildOpenApiDocument(options.openapi, options.routes);
@@ -111,12 +112,6 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       };
     },
   };
-}
-
-function defaultRegistry(): Registry {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  return registry;
 }
 
 async function closeGracefully(
