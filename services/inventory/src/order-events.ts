@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { salesChannel } from './sales-channel.ts';
+import { parseMessage } from './messages.ts';
 
 /**
  * What the allocators tell the world after each batch, on the shared order-events topic: one
@@ -43,17 +44,6 @@ export type ParsedOrderEvent = { ok: true; event: OrderEvent } | { ok: false; re
 
 /** Parses a raw order-events message; never throws (a consumer skips what it cannot read, with the reason). */
 export function parseOrderEvent(value: Buffer | string | null): ParsedOrderEvent {
-  if (value === null) return { ok: false, reason: 'empty message value' };
-  let json: unknown;
-  try {
-    json = JSON.parse(value.toString());
-  } catch (error) {
-    return { ok: false, reason: `not JSON: ${(error as Error).message}` };
-  }
-  const parsed = orderEvent.safeParse(json);
-  if (parsed.success) return { ok: true, event: parsed.data };
-  return {
-    ok: false,
-    reason: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '),
-  };
+  const parsed = parseMessage(orderEvent, value);
+  return parsed.ok ? { ok: true, event: parsed.value } : parsed;
 }
