@@ -332,7 +332,7 @@ export const valuesSchema = z.strictObject({
         {
           create: flag(
             true,
-            'Create the operator ClusterRole (from operator/rbac), the leader-election Role and their bindings.',
+            'Create the operator ClusterRole (from operator/rbac), its Roles for the Lease and the allocators, and their bindings.',
           ),
         },
         'RBAC.',
@@ -342,7 +342,7 @@ export const valuesSchema = z.strictObject({
         {
           namespace: text(
             '',
-            'The namespace allocators are to run in (ALLOCATOR_NAMESPACE; the operator reads it once allocators move out of organizer namespaces); empty: the release namespace.',
+            "The platform namespace every event's allocator runs in, away from organizers (ALLOCATOR_NAMESPACE; the operator's Role there is created with the chart); empty: the release namespace. Another namespace must exist and hold the Secrets postgresql.existingSecret and redis.existingSecret name.",
           ),
           image: imageReference({ repository: '', pullPolicy: '' }, 'Allocator image.', true),
           args: leaf(z.array(z.string()), ['allocator'], 'Arguments to the image: the service it runs.'),

@@ -117,7 +117,7 @@ describe('credentials', () => {
     const objects = await render({ valuesFile: 'minimal-values.yaml' });
     const secret = find(objects, 'Secret') as unknown as {
       data: Record<string, string>;
-      metadata: { name: string };
+      metadata: { name: string; namespace: string };
     };
     const decoded = Object.fromEntries(
       Object.entries(secret.data).map(([key, value]) => [key, Buffer.from(value, 'base64').toString()]),
@@ -136,10 +136,13 @@ describe('credentials', () => {
       name: 'WEBHOOK_SECRET',
       valueFrom: { secretKeyRef: { name: secret.metadata.name, key: 'WEBHOOK_SECRET' } },
     });
-    // Allocators get the Secret's reference from the operator, not the URL.
-    expect(plainEnv(containerOf(objects, 'operator')).DATABASE_SECRET).toBe(
-      `${secret.metadata.name}/DATABASE_URL`,
-    );
+    // Allocators get the Secrets' references from the operator, not the URLs, and run beside them.
+    const operator = plainEnv(containerOf(objects, 'operator'));
+    expect(JSON.parse(operator.ALLOCATOR_SECRET_ENV!)).toEqual({
+      DATABASE_URL: `${secret.metadata.name}/DATABASE_URL`,
+      REDIS_URL: `${secret.metadata.name}/REDIS_URL`,
+    });
+    expect(operator.ALLOCATOR_NAMESPACE).toBe(secret.metadata.namespace);
   });
 
   it('come from existing Secrets when named, and then the chart writes no Secret', async () => {
@@ -156,7 +159,10 @@ describe('credentials', () => {
       REDIS_URL: { name: 'platform-redis', key: 'url' },
       WEBHOOK_SECRET: { name: 'payment-provider', key: 'signing-secret' },
     });
-    expect(plainEnv(containerOf(objects, 'operator')).DATABASE_SECRET).toBe('platform-postgresql/url');
+    expect(JSON.parse(plainEnv(containerOf(objects, 'operator')).ALLOCATOR_SECRET_ENV!)).toEqual({
+      DATABASE_URL: 'platform-postgresql/url',
+      REDIS_URL: 'platform-redis/url',
+    });
     for (const component of ['operator', 'purchase-api', 'query-api']) {
       expect((containerOf(objects, component) as { envFrom?: unknown }).envFrom).toEqual([
         { secretRef: { name: 'platform-kafka-credentials' } },

@@ -10,3 +10,24 @@
 {{- define "boxoffice.operator.leaseName" -}}
 {{- include "boxoffice.componentName" (dict "root" . "component" "operator") -}}
 {{- end -}}
+
+{{/*
+The platform namespace allocators run in (ALLOCATOR_NAMESPACE): the release namespace unless set.
+A Secret of the chart lives in the release namespace only, so another namespace needs credentials
+from existingSecret (Secrets the user puts there).
+*/}}
+{{- define "boxoffice.operator.allocatorNamespace" -}}
+{{- $namespace := .Values.operator.allocators.namespace | default .Release.Namespace -}}
+{{- if and (ne $namespace .Release.Namespace) (or (not .Values.postgresql.existingSecret) (not .Values.redis.existingSecret)) -}}
+{{- fail (printf "operator.allocators.namespace %s is not the release namespace: allocators read their credentials there, so set postgresql.existingSecret and redis.existingSecret to Secrets in %s" $namespace $namespace) -}}
+{{- end -}}
+{{- $namespace -}}
+{{- end -}}
+
+{{/* ALLOCATOR_SECRET_ENV: each credential of an allocator as "<secret>/<key>" (secretKeyRefs, never values). */}}
+{{- define "boxoffice.operator.allocatorSecretEnv" -}}
+{{- $entries := dict -}}
+{{- $_ := set $entries "DATABASE_URL" (include "boxoffice.secretRef" (dict "root" . "env" "DATABASE_URL" "ref" .Values.postgresql)) -}}
+{{- $_ := set $entries "REDIS_URL" (include "boxoffice.secretRef" (dict "root" . "env" "REDIS_URL" "ref" .Values.redis)) -}}
+{{- toJson $entries -}}
+{{- end -}}
