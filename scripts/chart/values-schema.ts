@@ -277,6 +277,10 @@ export const valuesSchema = z.strictObject({
         '',
         'A Secret whose keys become environment variables of every Kafka client (credentials, when Kafka authentication is configured).',
       ),
+      allocatorSecret: text(
+        '',
+        "A Secret in the allocators' namespace with the allocators' own principal (keys KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD, optionally KAFKA_TLS_CA): ALLOCATOR_KAFKA_SECRET, required when Kafka authenticates.",
+      ),
     },
     'Kafka.',
   ),

@@ -78,16 +78,18 @@ describe("the operator's RBAC in the chart", () => {
     expect(resources).not.toContain('pods');
   });
 
-  it('puts the allocators, their Role and their PodMonitor in operator.allocators.namespace, refused without Secrets there', async () => {
+  it('puts the allocators, their Role, PodMonitor and Kafka Secret in operator.allocators.namespace, refused without Secrets there', async () => {
     const objects = await render({
       valuesFile: 'existing-secrets-values.yaml',
       set: {
         'operator.allocators.namespace': 'boxoffice-allocators',
         'monitoring.podMonitor.enabled': 'true',
+        'kafka.allocatorSecret': 'allocator-kafka',
       },
     });
     const operator = podTemplate(find(objects, 'Deployment', '-operator')).spec.containers[0]!;
     expect(operator.env).toContainEqual({ name: 'ALLOCATOR_NAMESPACE', value: 'boxoffice-allocators' });
+    expect(operator.env).toContainEqual({ name: 'ALLOCATOR_KAFKA_SECRET', value: 'allocator-kafka' });
     expect(find(objects, 'Role', '-operator-allocators').metadata.namespace).toBe('boxoffice-allocators');
     expect(find(objects, 'RoleBinding', '-operator-allocators').metadata.namespace).toBe(
       'boxoffice-allocators',
