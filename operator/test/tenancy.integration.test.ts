@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { dependencies, eventually, kubeConfig, kubeConfigAs, kubectl, uniqueName } from '@boxoffice/testkit';
+import {
+  dependencies,
+  eventually,
+  kafkaEnv,
+  kubeConfig,
+  kubeConfigAs,
+  kubectl,
+  uniqueName,
+} from '@boxoffice/testkit';
 import {
   AppsV1Api,
   AuthorizationV1Api,
@@ -37,11 +45,12 @@ describe('tenant isolation (real kube-apiserver, Kafka, PostgreSQL)', () => {
 
   const ready = (name: string) =>
     kubectl('wait', '--for=condition=Ready', '--timeout=60s', '-n', world.namespace, `tev/${name}`);
-  /** What the operator's own URLs would leak: the whole URL, and the password in it. */
+  /** The platform's credentials: the URLs, the passwords in them, and every Kafka principal's password. */
   const credentials = (): string[] => {
     const urls = [world.databaseUrl, dependencies().redisUrl];
-    const passwords = urls.map((url) => decodeURIComponent(new URL(url).password)).filter(Boolean);
-    return [...urls, ...passwords];
+    const passwords = urls.map((url) => decodeURIComponent(new URL(url).password));
+    const kafka = (['allocator', 'operator'] as const).map((p) => kafkaEnv(p).KAFKA_SASL_PASSWORD ?? '');
+    return [...urls, ...passwords, ...kafka].filter(Boolean);
   };
   const restartOperator = async (identity: KubeConfig, env: Record<string, string> = {}) => {
     await world.controller?.stop();
@@ -73,12 +82,14 @@ describe('tenant isolation (real kube-apiserver, Kafka, PostgreSQL)', () => {
     expect(pods.length).toBeGreaterThanOrEqual(1);
     for (const pod of pods) {
       const env = pod.spec!.containers[0]!.env!;
-      expect(
-        env.filter((e) => e.valueFrom?.secretKeyRef).map((e) => [e.name, e.valueFrom!.secretKeyRef!.name]),
-      ).toEqual([
-        ['DATABASE_URL', ALLOCATOR_SECRET],
-        ['REDIS_URL', ALLOCATOR_SECRET],
-      ]);
+      const fromSecrets = env.filter((e) => e.valueFrom?.secretKeyRef);
+      expect(fromSecrets.map((e) => e.valueFrom!.secretKeyRef!.name)).toEqual(
+        fromSecrets.map(() => ALLOCATOR_SECRET),
+      );
+      const credentialNames = ['DATABASE_URL', 'REDIS_URL'];
+      if (kafkaEnv('allocator').KAFKA_SASL_PASSWORD)
+        credentialNames.push('KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD');
+      expect(fromSecrets.map((e) => e.name).sort()).toEqual(credentialNames.sort());
       for (const secret of credentials()) expect(JSON.stringify(pod)).not.toContain(secret);
     }
     // Nothing of the allocator is left in the organizer's namespace.
