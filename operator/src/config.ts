@@ -80,6 +80,11 @@ const operatorFields = z.object({
   ALLOCATOR_RESOURCES: jsonEnv(
     z.strictObject({ requests: resourceList, limits: resourceList }).partial(),
   ).optional(),
+  /**
+   * Pull secrets of allocator pods (JSON `[{"name": …}]`, as in a pod spec; the chart's
+   * imagePullSecrets): Secrets in ALLOCATOR_NAMESPACE, beside the platform's own.
+   */
+  ALLOCATOR_IMAGE_PULL_SECRETS: jsonEnv(z.array(z.strictObject({ name: z.string().min(1) }))).optional(),
   /** The allocator container's securityContext (JSON, as in a pod spec); unset: non-root, read-only root filesystem. */
   ALLOCATOR_SECURITY_CONTEXT: jsonEnv(z.record(z.string(), z.unknown())).optional(),
   /**

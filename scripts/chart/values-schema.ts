@@ -213,7 +213,7 @@ export const valuesSchema = z.strictObject({
   imagePullSecrets: leaf(
     z.array(z.strictObject({ name: z.string().min(1) })),
     [],
-    'Pull secrets of the operator and API pods.',
+    'Pull secrets of the operator, API and allocator pods (for allocators, Secrets in operator.allocators.namespace).',
   ),
   prefix: leaf(
     z.string().regex(/^[a-z0-9-]*$/),

@@ -112,6 +112,17 @@ describe('images', () => {
   });
 });
 
+describe('allocator pull secrets', () => {
+  it("are the chart's imagePullSecrets, handed to the operator for the allocator pods", async () => {
+    const env = (objects: KubeObject[]) => plainEnv(containerOf(objects, 'operator'));
+    expect(env(await render())).not.toHaveProperty('ALLOCATOR_IMAGE_PULL_SECRETS');
+    const objects = await render({ set: { 'imagePullSecrets[0].name': 'registry-credentials' } });
+    expect(JSON.parse(env(objects).ALLOCATOR_IMAGE_PULL_SECRETS!)).toEqual([
+      { name: 'registry-credentials' },
+    ]);
+  });
+});
+
 describe('credentials', () => {
   it("come from the chart's Secret when given as values, never as plain env", async () => {
     const objects = await render({ valuesFile: 'minimal-values.yaml' });

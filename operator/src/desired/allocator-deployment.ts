@@ -132,14 +132,22 @@ export function desiredAllocatorDeployment(
   return withContainerOverrides(chart.toJson()[0] as Record<string, unknown>, config);
 }
 
-/** Resources and securityContext given whole by the operator's config (the Helm values) replace the defaults. */
+/**
+ * Resources and securityContext given whole by the operator's config (the Helm values) replace the
+ * defaults; pull secrets are added as given (cdk8s-plus takes only one).
+ */
 function withContainerOverrides(
   manifest: Record<string, unknown>,
   config: OperatorConfig,
 ): Record<string, unknown> {
-  const container = (manifest as { spec: { template: { spec: { containers: Record<string, unknown>[] } } } })
-    .spec.template.spec.containers[0]!;
+  const pod = (
+    manifest as {
+      spec: { template: { spec: { containers: Record<string, unknown>[] } & Record<string, unknown> } };
+    }
+  ).spec.template.spec;
+  const container = pod.containers[0]!;
   if (config.ALLOCATOR_RESOURCES) container.resources = config.ALLOCATOR_RESOURCES;
   if (config.ALLOCATOR_SECURITY_CONTEXT) container.securityContext = config.ALLOCATOR_SECURITY_CONTEXT;
+  if (config.ALLOCATOR_IMAGE_PULL_SECRETS?.length) pod.imagePullSecrets = config.ALLOCATOR_IMAGE_PULL_SECRETS;
   return manifest;
 }

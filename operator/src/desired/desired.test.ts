@@ -155,6 +155,19 @@ describe('the desired allocator Deployment', () => {
     });
   });
 
+  it('gives allocator pods the pull secrets configured (the chart passes its imagePullSecrets)', () => {
+    const podSpec = (env: Record<string, string>) =>
+      (
+        desiredAllocatorDeployment(sampleEvent(), sampleConfig(env), { autoscaled: true }) as {
+          spec: { template: { spec: Record<string, unknown> } };
+        }
+      ).spec.template.spec;
+    expect(
+      podSpec({ ALLOCATOR_IMAGE_PULL_SECRETS: '[{"name":"registry-credentials"}]' }).imagePullSecrets,
+    ).toEqual([{ name: 'registry-credentials' }]);
+    expect(podSpec({})).not.toHaveProperty('imagePullSecrets');
+  });
+
   it('refuses an allocator setting that is not valid JSON at start, naming the key', () => {
     expect(() => sampleConfig({ ALLOCATOR_RESOURCES: '{requests' })).toThrow(/ALLOCATOR_RESOURCES/);
   });
