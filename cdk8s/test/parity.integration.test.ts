@@ -22,6 +22,10 @@ const valueSets: [string, ValueSet][] = [
         ...ciValues('everything-on-values.yaml'),
         nameOverride: 'tix',
         crds: { keep: false },
+        // Allocators in a namespace of their own read their credentials from Secrets there.
+        postgresql: { existingSecret: 'shop-postgresql', existingSecretKey: 'url' },
+        redis: { existingSecret: 'shop-redis' },
+        kafka: { brokers: ['kafka-0.kafka.svc:9092'], allocatorSecret: 'shop-allocator-kafka' },
         securityContext: { capabilities: { add: ['NET_BIND_SERVICE'] } },
         purchaseApi: {
           preStopSleepSeconds: 0,

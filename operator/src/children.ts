@@ -69,7 +69,11 @@ export function childrenApplier(kubeConfig: KubeConfig, config: OperatorConfig) 
  * namespaces, so this is what garbage collection would have done: the finalizer calls it, and so does
  * the reconcile of an event that no longer exists (the orphan sweep). Already gone counts as done.
  */
-export function childrenRemover(kubeConfig: KubeConfig, config: OperatorConfig) {
+export function childrenRemover(
+  kubeConfig: KubeConfig,
+  config: OperatorConfig,
+  keda: { installed(): Promise<boolean> },
+) {
   const apps = kubeConfig.makeApiClient(AppsV1Api);
   const custom = kubeConfig.makeApiClient(CustomObjectsApi);
   const [group, version] = config.KEDA_API_VERSION.split('/') as [string, string];
@@ -78,7 +82,7 @@ export function childrenRemover(kubeConfig: KubeConfig, config: OperatorConfig) 
     removal.then(
       () => true,
       (error: unknown) => {
-        if (isNotFound(error)) return false; // also: KEDA is not installed, so there is nothing to delete
+        if (isNotFound(error)) return false;
         throw error;
       },
     );
@@ -86,9 +90,13 @@ export function childrenRemover(kubeConfig: KubeConfig, config: OperatorConfig) 
   /** Resolves to whether anything was left to delete. */
   return async (event: EventRef): Promise<boolean> => {
     const name = allocatorName(event);
-    const scaler = await deleted(
-      custom.deleteNamespacedCustomObject({ group, version, namespace, plural: 'scaledobjects', name }),
-    );
+    // Without KEDA there are no ScaledObjects (and RBAC may refuse a group nobody serves before the
+    // API server could answer 404).
+    const scaler =
+      (await keda.installed()) &&
+      (await deleted(
+        custom.deleteNamespacedCustomObject({ group, version, namespace, plural: 'scaledobjects', name }),
+      ));
     const deployment = await deleted(apps.deleteNamespacedDeployment({ name, namespace }));
     return scaler || deployment;
   };

@@ -1,8 +1,8 @@
 import type { Logger } from '@boxoffice/platform/logger';
 import { closeEvent, type ProvisionDeps } from '@boxoffice/store';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
-import { childrenRemover } from './children.ts';
 import { allocatorNamespace, type OperatorConfig } from './config.ts';
+import type { EventRef } from './desired/index.ts';
 import { errorMessage } from './errors.ts';
 import type { EventRecorder } from './kube-events.ts';
 import { FINALIZER, GROUP, PLURAL, VERSION, type TicketEvent } from './ticket-event.ts';
@@ -26,9 +26,11 @@ export function finalizer(deps: {
   logger: Logger;
   record: EventRecorder;
   now: () => Date;
+  /** Deletes the event's allocator from the platform namespace (children.ts childrenRemover). */
+  removeChildren: (event: EventRef) => Promise<boolean>;
 }) {
   const custom = deps.kubeConfig.makeApiClient(CustomObjectsApi);
-  const removeChildren = childrenRemover(deps.kubeConfig, deps.config);
+  const { removeChildren } = deps;
 
   return async (event: TicketEvent): Promise<ReconcileResult> => {
     const { namespace, name } = event.metadata;

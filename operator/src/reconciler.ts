@@ -45,8 +45,8 @@ export function ticketEventReconciler(deps: ReconcilerDeps): (key: string) => Pr
   const record = eventRecorder(deps.kubeConfig, deps.logger);
   const keda = kedaDiscovery(deps.kubeConfig, deps.config.KEDA_API_VERSION);
   const applyChildren = childrenApplier(deps.kubeConfig, deps.config);
-  const removeChildren = childrenRemover(deps.kubeConfig, deps.config);
-  const finalize = finalizer({ ...deps, record, now });
+  const removeChildren = childrenRemover(deps.kubeConfig, deps.config, keda);
+  const finalize = finalizer({ ...deps, record, now, removeChildren });
   const ref = (namespace: string, name: string) => ({
     group: GROUP,
     version: VERSION,
