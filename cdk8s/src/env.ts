@@ -45,11 +45,25 @@ export function allocatorSecretEnv(install: Installation): string {
 export function allocatorNamespace(install: Installation): string {
   const { values } = install;
   const namespace = values.operator.allocators.namespace || install.namespace;
-  if (namespace !== install.namespace && (!values.postgresql.existingSecret || !values.redis.existingSecret))
+  const { postgresql, redis, kafka } = values;
+  const installationSecretNeeded =
+    !postgresql.existingSecret ||
+    !redis.existingSecret ||
+    (kafka.allocatorUsername && !kafka.allocatorSecret);
+  if (namespace !== install.namespace && installationSecretNeeded)
     throw new Error(
-      `operator.allocators.namespace ${namespace} is not the release namespace: allocators read their credentials there, so set postgresql.existingSecret and redis.existingSecret to Secrets in ${namespace}`,
+      `operator.allocators.namespace ${namespace} is not the release namespace: allocators read their credentials there, so set postgresql.existingSecret and redis.existingSecret (and kafka.allocatorSecret) to Secrets in ${namespace}`,
     );
   return namespace;
+}
+
+/** ALLOCATOR_KAFKA_SECRET: the allocators' own Kafka principal, the user's Secret or the installation's. */
+export function allocatorKafkaSecret(install: Installation): string | undefined {
+  const { kafka } = install.values;
+  if (kafka.allocatorSecret) return kafka.allocatorSecret;
+  if (!kafka.allocatorUsername) return undefined;
+  if (!kafka.allocatorPassword) throw new Error('kafka.allocatorUsername needs kafka.allocatorPassword');
+  return install.names.secret;
 }
 
 /** Connection settings every component reads (platform/src/config.ts connectionConfig). */

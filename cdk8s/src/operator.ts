@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { clusterScoped } from './cluster-scoped.ts';
 import { disruptionBudget } from './disruption-budget.ts';
 import {
+  allocatorKafkaSecret,
   allocatorNamespace,
   allocatorSecretEnv,
   connectionEnv,
@@ -74,8 +75,8 @@ export class Operator extends Construct {
       // Allocators run in the platform namespace, credentials only as Secret references.
       ALLOCATOR_NAMESPACE: value(allocatorNamespace(install)),
       ALLOCATOR_SECRET_ENV: value(allocatorSecretEnv(install)),
-      ...(values.kafka.allocatorSecret
-        ? { ALLOCATOR_KAFKA_SECRET: value(values.kafka.allocatorSecret) }
+      ...(allocatorKafkaSecret(install)
+        ? { ALLOCATOR_KAFKA_SECRET: value(allocatorKafkaSecret(install)!) }
         : {}),
       ...extraEnv(values.operator.env),
     };

@@ -10,6 +10,21 @@ import { ciValues, keyOf, normalize, renderChart, sameJson, synthesize, type Val
 
 const valueSets: [string, ValueSet][] = [
   ['the default values', { values: {}, namespace: 'boxoffice', release: 'boxoffice' }],
+  [
+    "the allocators' Kafka principal as values",
+    {
+      values: {
+        ...ciValues('minimal-values.yaml'),
+        kafka: {
+          brokers: ['kafka-0.kafka.svc:9092'],
+          allocatorUsername: 'boxoffice-allocator',
+          allocatorPassword: 'allocator-password',
+        },
+      },
+      namespace: 'boxoffice',
+      release: 'boxoffice',
+    },
+  ],
   ...ciValueFiles.map((file): [string, ValueSet] => [
     `ci/${file}`,
     // A release without the chart's name in it: objects are named tickets-boxoffice-<component>.

@@ -277,9 +277,14 @@ export const valuesSchema = z.strictObject({
         '',
         'A Secret whose keys become environment variables of every Kafka client (credentials, when Kafka authentication is configured).',
       ),
+      allocatorUsername: text(
+        '',
+        "The allocators' own Kafka principal (SASL), stored with allocatorPassword in the chart's Secret; leave empty when allocatorSecret is set. One of the two is required when Kafka authenticates.",
+      ),
+      allocatorPassword: text('', "The allocators' Kafka password, stored in the chart's Secret."),
       allocatorSecret: text(
         '',
-        "A Secret in the allocators' namespace with the allocators' own principal (keys KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD, optionally KAFKA_TLS_CA): ALLOCATOR_KAFKA_SECRET, required when Kafka authenticates.",
+        "An existing Secret in the allocators' namespace with the allocators' own principal instead (keys KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD, optionally KAFKA_TLS_CA).",
       ),
     },
     'Kafka.',

@@ -124,6 +124,34 @@ describe('allocator pull secrets', () => {
 });
 
 describe('credentials', () => {
+  it("keep the allocators' Kafka principal given as values in the chart's Secret, and point the operator at it", async () => {
+    const objects = await render({
+      valuesFile: 'minimal-values.yaml',
+      set: { 'kafka.allocatorUsername': 'boxoffice-allocator', 'kafka.allocatorPassword': 'allocator-pw' },
+    });
+    const secret = find(objects, 'Secret') as unknown as {
+      data: Record<string, string>;
+      metadata: { name: string };
+    };
+    const decoded = (key: string) => Buffer.from(secret.data[key]!, 'base64').toString();
+    expect([decoded('KAFKA_SASL_USERNAME'), decoded('KAFKA_SASL_PASSWORD')]).toEqual([
+      'boxoffice-allocator',
+      'allocator-pw',
+    ]);
+    const operator = containerOf(objects, 'operator');
+    expect(plainEnv(operator).ALLOCATOR_KAFKA_SECRET).toBe(secret.metadata.name);
+    expect(JSON.stringify(operator)).not.toContain('allocator-pw');
+    // A Secret of the user's instead: the chart keeps nothing of it.
+    const own = await render({
+      valuesFile: 'minimal-values.yaml',
+      set: { 'kafka.allocatorSecret': 'allocator-kafka', 'kafka.allocatorUsername': 'ignored' },
+    });
+    expect(plainEnv(containerOf(own, 'operator')).ALLOCATOR_KAFKA_SECRET).toBe('allocator-kafka');
+    expect((find(own, 'Secret') as unknown as { data: object }).data).not.toHaveProperty(
+      'KAFKA_SASL_USERNAME',
+    );
+  });
+
   it("come from the chart's Secret when given as values, never as plain env", async () => {
     const objects = await render({ valuesFile: 'minimal-values.yaml' });
     const secret = find(objects, 'Secret') as unknown as {
