@@ -77,7 +77,7 @@ export function extractPreviousChart(into: string): PreviousChart | undefined {
   const dir = join(into, 'charts', 'boxoffice');
   if (!runsThisOperator(dir)) {
     console.log(
-      `the previous chart, ${previous.describe}, cannot run this operator (it predates tenant isolation): the upgrade is proven with the current chart and changed values`,
+      `the previous chart, ${previous.describe}, cannot run this operator (it lacks a setting or right the operator needs now, OPERATOR_NEEDS): the upgrade is proven with the current chart and changed values`,
     );
     return undefined;
   }
