@@ -131,10 +131,6 @@ try {
   const examples = join(repoRoot, 'examples');
   const manifests = existsSync(examples) ? readdirSync(examples).filter((f) => f.endsWith('.yaml')) : [];
   for (const manifest of manifests) console.log(kubectl('apply', '-f', join(examples, manifest)).trim());
-  copyDatabaseSecret(
-    kubectl,
-    manifests.map((manifest) => join(examples, manifest)),
-  );
 
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(settings.KUBECONFIG!);
@@ -165,36 +161,4 @@ try {
 } catch (error) {
   console.error(`boxoffice: ${error instanceof DepsError ? error.message : (error as Error).stack}`);
   await stop(1);
-}
-
-/**
- * Until allocators run in the platform's namespace (issue 10, tenant isolation), each runs in its
- * event's namespace and reads the PostgreSQL URL from a Secret of the chart's name there: the
- * examples' namespaces get a copy of the release's.
- */
-function copyDatabaseSecret(kubectl: (...args: string[]) => string, files: string[]): void {
-  const namespaces = new Set(
-    files.flatMap((file) =>
-      kubectl('get', '-f', file, '-o', 'jsonpath={range .items[*]}{.metadata.namespace}{"\\n"}{end}')
-        .split('\n')
-        .filter(Boolean),
-    ),
-  );
-  const secret = JSON.parse(
-    kubectl('get', 'secret', '-n', release.namespace, release.name, '-o', 'json'),
-  ) as {
-    data: Record<string, string>;
-  };
-  for (const namespace of namespaces) {
-    const copy = {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: release.name, namespace },
-      data: { DATABASE_URL: secret.data.DATABASE_URL },
-    };
-    const file = join(stateDir, 'database-secret.json');
-    writeFileSync(file, JSON.stringify(copy), { mode: 0o600 });
-    kubectl('apply', '--server-side', '--field-manager=boxoffice-start', '-f', file);
-    rmSync(file);
-  }
 }

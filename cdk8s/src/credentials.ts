@@ -8,12 +8,17 @@ import type { Construct } from 'constructs';
 import type { Installation } from './installation.ts';
 
 export function credentialEntries(install: Installation): Record<string, string> {
-  const { postgresql, redis, jwt, webhook } = install.values;
+  const { postgresql, redis, jwt, webhook, kafka } = install.values;
   const entries: Record<string, string> = {};
   if (!postgresql.existingSecret) entries.DATABASE_URL = postgresql.url;
   if (!redis.existingSecret) entries.REDIS_URL = redis.url;
   if (jwt.algorithm === 'HS256' && !jwt.existingSecret) entries.JWT_SECRET = jwt.secret;
   if (!webhook.existingSecret) entries.WEBHOOK_SECRET = webhook.secret;
+  // The allocators' own Kafka principal, read by allocator pods through ALLOCATOR_KAFKA_SECRET.
+  if (kafka.allocatorUsername && !kafka.allocatorSecret) {
+    entries.KAFKA_SASL_USERNAME = kafka.allocatorUsername;
+    entries.KAFKA_SASL_PASSWORD = kafka.allocatorPassword;
+  }
   return entries;
 }
 

@@ -22,10 +22,48 @@ export function secretEnv(
   return kplus.EnvValue.fromSecretValue({ secret, key: ref.existingSecret ? ref.existingSecretKey : env });
 }
 
-/** `<secret>/<key>` of the PostgreSQL URL: how the operator hands it on to allocator pods (DATABASE_SECRET). */
-export function databaseSecretRef(install: Installation): string {
-  const { existingSecret, existingSecretKey } = install.values.postgresql;
-  return existingSecret ? `${existingSecret}/${existingSecretKey}` : `${install.names.secret}/DATABASE_URL`;
+/** `<secret>/<key>` of a credential, read as secretEnv reads it. */
+function secretRef(install: Installation, env: string, ref: SecretRef): string {
+  return ref.existingSecret
+    ? `${ref.existingSecret}/${ref.existingSecretKey}`
+    : `${install.names.secret}/${env}`;
+}
+
+/** The allocators' credentials as the operator hands them on, Secret references only (ALLOCATOR_SECRET_ENV). */
+export function allocatorSecretEnv(install: Installation): string {
+  const { postgresql, redis } = install.values;
+  return goJson({
+    DATABASE_URL: secretRef(install, 'DATABASE_URL', postgresql),
+    REDIS_URL: secretRef(install, 'REDIS_URL', redis),
+  });
+}
+
+/**
+ * The platform namespace allocators run in (ALLOCATOR_NAMESPACE). The installation's Secret lives in
+ * its own namespace only, so another namespace needs the credentials from existingSecret there.
+ */
+export function allocatorNamespace(install: Installation): string {
+  const { values } = install;
+  const namespace = values.operator.allocators.namespace || install.namespace;
+  const { postgresql, redis, kafka } = values;
+  const installationSecretNeeded =
+    !postgresql.existingSecret ||
+    !redis.existingSecret ||
+    (kafka.allocatorUsername && !kafka.allocatorSecret);
+  if (namespace !== install.namespace && installationSecretNeeded)
+    throw new Error(
+      `operator.allocators.namespace ${namespace} is not the release namespace: allocators read their credentials there, so set postgresql.existingSecret and redis.existingSecret (and kafka.allocatorSecret) to Secrets in ${namespace}`,
+    );
+  return namespace;
+}
+
+/** ALLOCATOR_KAFKA_SECRET: the allocators' own Kafka principal, the user's Secret or the installation's. */
+export function allocatorKafkaSecret(install: Installation): string | undefined {
+  const { kafka } = install.values;
+  if (kafka.allocatorSecret) return kafka.allocatorSecret;
+  if (!kafka.allocatorUsername) return undefined;
+  if (!kafka.allocatorPassword) throw new Error('kafka.allocatorUsername needs kafka.allocatorPassword');
+  return install.names.secret;
 }
 
 /** Connection settings every component reads (platform/src/config.ts connectionConfig). */

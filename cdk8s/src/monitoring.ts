@@ -6,6 +6,7 @@ import { COMPONENTS, HTTP_PORT_NAME, LABEL, METRICS_PATH, PART_OF } from '@boxof
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { Installation } from './installation.ts';
+import { allocatorNamespace } from './env.ts';
 import { dashboardFiles, prometheusRulesSpec } from './sources.ts';
 
 const API_VERSION = 'monitoring.coreos.com/v1';
@@ -46,14 +47,13 @@ export function monitoring(scope: Construct, install: Installation): void {
         ],
       },
     });
-    const watched = install.values.operator.watchNamespace;
     new ApiObject(scope, 'pod-monitor-allocators', {
       apiVersion: API_VERSION,
       kind: 'PodMonitor',
       metadata: metadata(install.names.component('allocators'), podMonitor.labels),
       spec: {
-        // Allocators run beside their events until tenant isolation moves them to one namespace.
-        namespaceSelector: watched ? { matchNames: [watched] } : { any: true },
+        // Every event's allocator runs in the platform namespace.
+        namespaceSelector: { matchNames: [allocatorNamespace(install)] },
         // The labels the operator gives allocator pods (operator/src/desired/metadata.ts); they have no named port.
         selector: { matchLabels: { [LABEL.partOf]: PART_OF, [LABEL.component]: 'allocator' } },
         podMetricsEndpoints: [

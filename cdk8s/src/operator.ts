@@ -1,5 +1,6 @@
 /**
- * The TicketEvent operator: its identity, RBAC (the rules of operator/rbac/), Deployment and
+ * The TicketEvent operator: its identity, RBAC (the rules of operator/rbac/: TicketEvents in every
+ * namespace, the Lease and the allocators in the platform's), Deployment and
  * disruption budget (templates/operator/ of the chart).
  */
 import { COMPONENTS, containerSecurityContext } from '@boxoffice/conventions';
@@ -7,7 +8,15 @@ import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import { clusterScoped } from './cluster-scoped.ts';
 import { disruptionBudget } from './disruption-budget.ts';
-import { connectionEnv, databaseSecretRef, extraEnv, goJson, kafkaEnvFrom } from './env.ts';
+import {
+  allocatorKafkaSecret,
+  allocatorNamespace,
+  allocatorSecretEnv,
+  connectionEnv,
+  extraEnv,
+  goJson,
+  kafkaEnvFrom,
+} from './env.ts';
 import type { Installation } from './installation.ts';
 import { imageReference } from './naming.ts';
 import { OPERATOR_RBAC, rulesOf, type PolicyRule } from './sources.ts';
@@ -59,9 +68,16 @@ export class Operator extends Construct {
       ALLOCATOR_IMAGE_PULL_POLICY: value(allocators.image.pullPolicy || values.image.pullPolicy),
       ALLOCATOR_ARGS: value(goJson(allocators.args)),
       ALLOCATOR_RESOURCES: value(goJson(allocators.resources)),
+      ...(values.imagePullSecrets.length
+        ? { ALLOCATOR_IMAGE_PULL_SECRETS: value(goJson(values.imagePullSecrets)) }
+        : {}),
       ALLOCATOR_SECURITY_CONTEXT: value(goJson(containerSecurityContext(allocators.securityContext))),
-      ALLOCATOR_NAMESPACE: value(allocators.namespace || install.namespace),
-      DATABASE_SECRET: value(databaseSecretRef(install)),
+      // Allocators run in the platform namespace, credentials only as Secret references.
+      ALLOCATOR_NAMESPACE: value(allocatorNamespace(install)),
+      ALLOCATOR_SECRET_ENV: value(allocatorSecretEnv(install)),
+      ...(allocatorKafkaSecret(install)
+        ? { ALLOCATOR_KAFKA_SECRET: value(allocatorKafkaSecret(install)!) }
+        : {}),
       ...extraEnv(values.operator.env),
     };
   }
@@ -117,6 +133,18 @@ export class Operator extends Construct {
     new k8s.KubeRoleBinding(this, 'leader-election-binding', {
       metadata: { name: leaderElection, namespace: install.namespace, labels },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: leaderElection },
+      subjects,
+    });
+    // The allocators' Deployments and ScaledObjects: in the platform namespace only.
+    const allocators = `${name}-allocators`;
+    const namespace = allocatorNamespace(install);
+    new k8s.KubeRole(this, 'allocators-role', {
+      metadata: { name: allocators, namespace, labels },
+      rules: kubeRules(rulesOf(OPERATOR_RBAC.allocators)),
+    });
+    new k8s.KubeRoleBinding(this, 'allocators-binding', {
+      metadata: { name: allocators, namespace, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: allocators },
       subjects,
     });
   }

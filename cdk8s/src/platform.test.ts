@@ -93,7 +93,10 @@ describe('BoxofficePlatform', () => {
     expect(names(objects, 'ServiceAccount')).toEqual(['boxoffice-operator']);
     expect(names(objects, 'ClusterRole')).toEqual(['boxoffice-operator']);
     expect(names(objects, 'ClusterRoleBinding')).toEqual(['boxoffice-operator']);
-    expect(names(objects, 'Role')).toEqual(['boxoffice-operator-leader-election']);
+    expect(names(objects, 'Role').sort()).toEqual([
+      'boxoffice-operator-allocators',
+      'boxoffice-operator-leader-election',
+    ]);
     expect(names(objects, 'Deployment')).toEqual([
       'boxoffice-operator',
       'boxoffice-purchase-api',
@@ -263,13 +266,20 @@ describe("the platform's pods", () => {
       JWT_JWKS_URL: 'https://login.example.com/jwks.json',
     });
     expect(container.envFrom).toEqual([{ secretRef: { name: 'kafka-credentials' } }]);
-    expect(plainEnv(containerOf(existing, 'boxoffice-operator')).DATABASE_SECRET).toBe('pg/url');
+    expect(JSON.parse(plainEnv(containerOf(existing, 'boxoffice-operator')).ALLOCATOR_SECRET_ENV!)).toEqual({
+      DATABASE_URL: 'pg/url',
+      REDIS_URL: 'redis/REDIS_URL',
+    });
   });
 
   it('give the operator what it writes into each allocator Deployment, which a TicketEvent then gets', () => {
     const digest = `sha256:${'b'.repeat(64)}`;
     const pinned = synth({
       ...connected,
+      // Allocators in a namespace of their own read the credentials from Secrets there.
+      postgresql: { existingSecret: 'pg', existingSecretKey: 'url' },
+      redis: { existingSecret: 'redis' },
+      imagePullSecrets: [{ name: 'registry-credentials' }],
       operator: {
         allocators: {
           namespace: 'allocators',
@@ -289,7 +299,11 @@ describe("the platform's pods", () => {
       ALLOCATOR_IMAGE_PULL_POLICY: 'Always',
       ALLOCATOR_ARGS: ['allocator'],
       ALLOCATOR_NAMESPACE: 'allocators',
-      DATABASE_SECRET: { name: 'boxoffice', key: 'DATABASE_URL' },
+      ALLOCATOR_SECRET_ENV: [
+        { env: 'DATABASE_URL', name: 'pg', key: 'url' },
+        { env: 'REDIS_URL', name: 'redis', key: 'REDIS_URL' },
+      ],
+      ALLOCATOR_IMAGE_PULL_SECRETS: [{ name: 'registry-credentials' }],
       LEASE_NAMESPACE: 'boxoffice',
       LEASE_NAME: 'boxoffice-operator',
     });
@@ -390,6 +404,17 @@ describe('the RBAC of the operator', () => {
     expect(find(objects, 'Role', 'boxoffice-operator-leader-election').rules).toEqual(
       rules('operator/rbac/leader-election-role.yaml'),
     );
+    // In the installation's namespace (the default platform namespace), beside the Lease's.
+    expect(find(objects, 'Role', 'boxoffice-operator-allocators')).toMatchObject({
+      metadata: { namespace: find(objects, 'Role', 'boxoffice-operator-leader-election').metadata.namespace },
+      rules: rules('operator/rbac/allocators-role.yaml'),
+    });
+  });
+
+  it('refuses allocators in another namespace than the installation when their credentials are its own Secret', () => {
+    expect(() => synth({ ...connected, operator: { allocators: { namespace: 'allocators' } } })).toThrow(
+      /operator.allocators.namespace allocators is not the release namespace/,
+    );
   });
 
   it('binds the ClusterRole only in the watched namespace when there is one', () => {
@@ -479,7 +504,8 @@ describe('optional objects', () => {
     expect(names(everything, 'PodMonitor')).toEqual(['boxoffice-allocators', 'boxoffice-operators']);
     expect(find(everything, 'PodMonitor', 'boxoffice-allocators')).toMatchObject({
       spec: {
-        namespaceSelector: { any: true },
+        // Where the operator runs every event's allocator: the platform namespace.
+        namespaceSelector: { matchNames: ['boxoffice'] },
         selector: {
           matchLabels: {
             'app.kubernetes.io/part-of': 'boxoffice',

@@ -33,6 +33,7 @@ export interface PolicyRule {
 export const OPERATOR_RBAC = {
   cluster: 'operator/rbac/clusterrole.yaml',
   leaderElection: 'operator/rbac/leader-election-role.yaml',
+  allocators: 'operator/rbac/allocators-role.yaml',
 } as const;
 
 export function rulesOf(file: string): PolicyRule[] {

@@ -10,6 +10,21 @@ import { ciValues, keyOf, normalize, renderChart, sameJson, synthesize, type Val
 
 const valueSets: [string, ValueSet][] = [
   ['the default values', { values: {}, namespace: 'boxoffice', release: 'boxoffice' }],
+  [
+    "the allocators' Kafka principal as values",
+    {
+      values: {
+        ...ciValues('minimal-values.yaml'),
+        kafka: {
+          brokers: ['kafka-0.kafka.svc:9092'],
+          allocatorUsername: 'boxoffice-allocator',
+          allocatorPassword: 'allocator-password',
+        },
+      },
+      namespace: 'boxoffice',
+      release: 'boxoffice',
+    },
+  ],
   ...ciValueFiles.map((file): [string, ValueSet] => [
     `ci/${file}`,
     // A release without the chart's name in it: objects are named tickets-boxoffice-<component>.
@@ -22,6 +37,10 @@ const valueSets: [string, ValueSet][] = [
         ...ciValues('everything-on-values.yaml'),
         nameOverride: 'tix',
         crds: { keep: false },
+        // Allocators in a namespace of their own read their credentials from Secrets there.
+        postgresql: { existingSecret: 'shop-postgresql', existingSecretKey: 'url' },
+        redis: { existingSecret: 'shop-redis' },
+        kafka: { brokers: ['kafka-0.kafka.svc:9092'], allocatorSecret: 'shop-allocator-kafka' },
         securityContext: { capabilities: { add: ['NET_BIND_SERVICE'] } },
         purchaseApi: {
           preStopSleepSeconds: 0,

@@ -213,7 +213,7 @@ export const valuesSchema = z.strictObject({
   imagePullSecrets: leaf(
     z.array(z.strictObject({ name: z.string().min(1) })),
     [],
-    'Pull secrets of the operator and API pods.',
+    'Pull secrets of the operator, API and allocator pods (for allocators, Secrets in operator.allocators.namespace).',
   ),
   prefix: leaf(
     z.string().regex(/^[a-z0-9-]*$/),
@@ -277,6 +277,15 @@ export const valuesSchema = z.strictObject({
         '',
         'A Secret whose keys become environment variables of every Kafka client (credentials, when Kafka authentication is configured).',
       ),
+      allocatorUsername: text(
+        '',
+        "The allocators' own Kafka principal (SASL), stored with allocatorPassword in the chart's Secret; leave empty when allocatorSecret is set. One of the two is required when Kafka authenticates.",
+      ),
+      allocatorPassword: text('', "The allocators' Kafka password, stored in the chart's Secret."),
+      allocatorSecret: text(
+        '',
+        "An existing Secret in the allocators' namespace with the allocators' own principal instead (keys KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD, optionally KAFKA_TLS_CA).",
+      ),
     },
     'Kafka.',
   ),
@@ -332,7 +341,7 @@ export const valuesSchema = z.strictObject({
         {
           create: flag(
             true,
-            'Create the operator ClusterRole (from operator/rbac), the leader-election Role and their bindings.',
+            'Create the operator ClusterRole (from operator/rbac), its Roles for the Lease and the allocators, and their bindings.',
           ),
         },
         'RBAC.',
@@ -342,7 +351,7 @@ export const valuesSchema = z.strictObject({
         {
           namespace: text(
             '',
-            'The namespace allocators are to run in (ALLOCATOR_NAMESPACE; the operator reads it once allocators move out of organizer namespaces); empty: the release namespace.',
+            "The platform namespace every event's allocator runs in, away from organizers (ALLOCATOR_NAMESPACE; the operator's Role there is created with the chart); empty: the release namespace. Another namespace must exist and hold the Secrets postgresql.existingSecret and redis.existingSecret name.",
           ),
           image: imageReference({ repository: '', pullPolicy: '' }, 'Allocator image.', true),
           args: leaf(z.array(z.string()), ['allocator'], 'Arguments to the image: the service it runs.'),

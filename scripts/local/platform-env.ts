@@ -18,23 +18,24 @@ export const LOCAL_DEVELOPMENT_ENV: Record<string, string> = {
 };
 
 /**
- * The Kafka principal of one local component: purchase-api and the operator get their own; the
- * operator also gets the allocators' to put into the allocator pods it renders (as plain env,
- * the local way). query-api does not use Kafka.
+ * The Kafka principal of one local component: purchase-api and the operator get their own.
+ * query-api does not use Kafka. The allocators' goes into the chart's Secret (localAllocatorKafka).
  */
 export function localKafkaEnv(settings: Settings, component: string): Record<string, string> {
   if (component === 'purchase-api') return kafkaEnvFor(settings, 'purchase-api');
   if (component !== 'operator') return {};
-  const allocator = kafkaEnvFor(settings, 'allocator');
-  return {
-    ...kafkaEnvFor(settings, 'operator'),
-    ...(allocator.KAFKA_SASL_USERNAME && allocator.KAFKA_SASL_PASSWORD
-      ? {
-          ALLOCATOR_KAFKA_SASL_USERNAME: allocator.KAFKA_SASL_USERNAME,
-          ALLOCATOR_KAFKA_SASL_PASSWORD: allocator.KAFKA_SASL_PASSWORD,
-        }
-      : {}),
-  };
+  return kafkaEnvFor(settings, 'operator');
+}
+
+/**
+ * The allocators' own principal, for the chart's `kafka.allocatorUsername`/`allocatorPassword` (kept
+ * in the chart's Secret: allocator pods read it by reference); none on a broker without SASL.
+ */
+export function localAllocatorKafka(settings: Settings): { username: string; password: string } | undefined {
+  const { KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD } = kafkaEnvFor(settings, 'allocator');
+  return KAFKA_SASL_USERNAME && KAFKA_SASL_PASSWORD
+    ? { username: KAFKA_SASL_USERNAME, password: KAFKA_SASL_PASSWORD }
+    : undefined;
 }
 
 export async function printWelcome(options: {

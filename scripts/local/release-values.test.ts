@@ -22,7 +22,7 @@ const values = localReleaseValues({
   webhookSecret: 'local-webhook-secret',
   apiEnv: { SOME_DEVELOPMENT_SETTING: 'on' },
 }) as {
-  kafka: { brokers: string[] };
+  kafka: { brokers: string[]; allocatorUsername?: string; allocatorPassword?: string };
   operator: { env: Record<string, string> };
   purchaseApi: { env: Record<string, string> };
   queryApi: { env: Record<string, string> };
@@ -37,8 +37,14 @@ describe("npm start's values of the chart", () => {
     expect(values.kafka.brokers).toEqual(['127.0.0.1:9092', '127.0.0.1:9093']);
     expect(values.operator.env).toMatchObject({
       KAFKA_SASL_USERNAME: users.principals.operator.username,
-      ALLOCATOR_KAFKA_SASL_USERNAME: users.principals.allocator.username,
     });
+    // The allocators' principal goes into the chart's Secret (allocator pods read it by reference),
+    // never into the operator's plain env, from where it would reach every allocator Deployment.
+    expect(values.kafka).toMatchObject({
+      allocatorUsername: users.principals.allocator.username,
+      allocatorPassword: users.principals.allocator.password,
+    });
+    expect(JSON.stringify(values.operator.env)).not.toContain(users.principals.allocator.password);
     expect(values.purchaseApi.env).toMatchObject({
       KAFKA_SASL_USERNAME: users.principals['purchase-api'].username,
       SOME_DEVELOPMENT_SETTING: 'on',

@@ -1,5 +1,5 @@
 import type { Settings } from '../deps/env-file.ts';
-import { localKafkaEnv } from './platform-env.ts';
+import { localAllocatorKafka, localKafkaEnv } from './platform-env.ts';
 
 /**
  * The chart's values for the local control plane, shared by `npm start` and the end-to-end test
@@ -32,6 +32,12 @@ function kafkaPrincipalEnv(
   return env;
 }
 
+/** The allocators' principal as chart values: the chart keeps it in its Secret, never in a spec. */
+function allocatorKafkaValues(settings: Settings): Record<string, string> {
+  const principal = localAllocatorKafka(settings);
+  return principal ? { allocatorUsername: principal.username, allocatorPassword: principal.password } : {};
+}
+
 export function localReleaseValues(options: LocalReleaseOptions): Record<string, unknown> {
   const { settings } = options;
   // KWOK reports a new pod Ready the moment it is scheduled; the runner corrects that within
@@ -49,7 +55,10 @@ export function localReleaseValues(options: LocalReleaseOptions): Record<string,
     image: options.image,
     postgresql: { url: options.databaseUrl ?? settings.DATABASE_URL },
     redis: { url: settings.REDIS_URL },
-    kafka: { brokers: (settings.KAFKA_BROKERS ?? '').split(',').filter(Boolean) },
+    kafka: {
+      brokers: (settings.KAFKA_BROKERS ?? '').split(',').filter(Boolean),
+      ...allocatorKafkaValues(settings),
+    },
     jwt: { secret: options.jwtSecret },
     webhook: { secret: options.webhookSecret },
     operator: {

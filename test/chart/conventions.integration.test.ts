@@ -78,7 +78,7 @@ describe("the chart's workloads, held to @boxoffice/conventions", () => {
       selector: { matchLabels: Record<string, string> };
       podMetricsEndpoints: { portNumber: number }[];
     };
-    expect(childLabels(sampleEvent())).toMatchObject(monitor.selector.matchLabels);
+    expect(childLabels(sampleEvent().metadata)).toMatchObject(monitor.selector.matchLabels);
     expect(monitor.selector.matchLabels).toEqual({
       [LABEL.partOf]: 'boxoffice',
       [LABEL.component]: 'allocator',

@@ -112,12 +112,51 @@ describe('images', () => {
   });
 });
 
+describe('allocator pull secrets', () => {
+  it("are the chart's imagePullSecrets, handed to the operator for the allocator pods", async () => {
+    const env = (objects: KubeObject[]) => plainEnv(containerOf(objects, 'operator'));
+    expect(env(await render())).not.toHaveProperty('ALLOCATOR_IMAGE_PULL_SECRETS');
+    const objects = await render({ set: { 'imagePullSecrets[0].name': 'registry-credentials' } });
+    expect(JSON.parse(env(objects).ALLOCATOR_IMAGE_PULL_SECRETS!)).toEqual([
+      { name: 'registry-credentials' },
+    ]);
+  });
+});
+
 describe('credentials', () => {
+  it("keep the allocators' Kafka principal given as values in the chart's Secret, and point the operator at it", async () => {
+    const objects = await render({
+      valuesFile: 'minimal-values.yaml',
+      set: { 'kafka.allocatorUsername': 'boxoffice-allocator', 'kafka.allocatorPassword': 'allocator-pw' },
+    });
+    const secret = find(objects, 'Secret') as unknown as {
+      data: Record<string, string>;
+      metadata: { name: string };
+    };
+    const decoded = (key: string) => Buffer.from(secret.data[key]!, 'base64').toString();
+    expect([decoded('KAFKA_SASL_USERNAME'), decoded('KAFKA_SASL_PASSWORD')]).toEqual([
+      'boxoffice-allocator',
+      'allocator-pw',
+    ]);
+    const operator = containerOf(objects, 'operator');
+    expect(plainEnv(operator).ALLOCATOR_KAFKA_SECRET).toBe(secret.metadata.name);
+    expect(JSON.stringify(operator)).not.toContain('allocator-pw');
+    // A Secret of the user's instead: the chart keeps nothing of it.
+    const own = await render({
+      valuesFile: 'minimal-values.yaml',
+      set: { 'kafka.allocatorSecret': 'allocator-kafka', 'kafka.allocatorUsername': 'ignored' },
+    });
+    expect(plainEnv(containerOf(own, 'operator')).ALLOCATOR_KAFKA_SECRET).toBe('allocator-kafka');
+    expect((find(own, 'Secret') as unknown as { data: object }).data).not.toHaveProperty(
+      'KAFKA_SASL_USERNAME',
+    );
+  });
+
   it("come from the chart's Secret when given as values, never as plain env", async () => {
     const objects = await render({ valuesFile: 'minimal-values.yaml' });
     const secret = find(objects, 'Secret') as unknown as {
       data: Record<string, string>;
-      metadata: { name: string };
+      metadata: { name: string; namespace: string };
     };
     const decoded = Object.fromEntries(
       Object.entries(secret.data).map(([key, value]) => [key, Buffer.from(value, 'base64').toString()]),
@@ -136,10 +175,13 @@ describe('credentials', () => {
       name: 'WEBHOOK_SECRET',
       valueFrom: { secretKeyRef: { name: secret.metadata.name, key: 'WEBHOOK_SECRET' } },
     });
-    // Allocators get the Secret's reference from the operator, not the URL.
-    expect(plainEnv(containerOf(objects, 'operator')).DATABASE_SECRET).toBe(
-      `${secret.metadata.name}/DATABASE_URL`,
-    );
+    // Allocators get the Secrets' references from the operator, not the URLs, and run beside them.
+    const operator = plainEnv(containerOf(objects, 'operator'));
+    expect(JSON.parse(operator.ALLOCATOR_SECRET_ENV!)).toEqual({
+      DATABASE_URL: `${secret.metadata.name}/DATABASE_URL`,
+      REDIS_URL: `${secret.metadata.name}/REDIS_URL`,
+    });
+    expect(operator.ALLOCATOR_NAMESPACE).toBe(secret.metadata.namespace);
   });
 
   it('come from existing Secrets when named, and then the chart writes no Secret', async () => {
@@ -156,7 +198,10 @@ describe('credentials', () => {
       REDIS_URL: { name: 'platform-redis', key: 'url' },
       WEBHOOK_SECRET: { name: 'payment-provider', key: 'signing-secret' },
     });
-    expect(plainEnv(containerOf(objects, 'operator')).DATABASE_SECRET).toBe('platform-postgresql/url');
+    expect(JSON.parse(plainEnv(containerOf(objects, 'operator')).ALLOCATOR_SECRET_ENV!)).toEqual({
+      DATABASE_URL: 'platform-postgresql/url',
+      REDIS_URL: 'platform-redis/url',
+    });
     for (const component of ['operator', 'purchase-api', 'query-api']) {
       expect((containerOf(objects, component) as { envFrom?: unknown }).envFrom).toEqual([
         { secretRef: { name: 'platform-kafka-credentials' } },

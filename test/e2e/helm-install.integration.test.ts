@@ -12,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   AppsV1Api,
   CoordinationV1Api,
-  CoreV1Api,
   CustomObjectsApi,
   PatchStrategy,
   setHeaderOptions,
@@ -63,7 +62,6 @@ const imageRepository = 'localhost/boxoffice';
 const imageTag = release;
 
 const kube = kubeConfig();
-const core = kube.makeApiClient(CoreV1Api);
 const apps = kube.makeApiClient(AppsV1Api);
 const runnerLog: string[] = [];
 /** The runner's log and each container's, kept after the run (work holds the tokens and goes). */
@@ -118,16 +116,16 @@ async function readIngress(): Promise<Ingress> {
   return JSON.parse(await kubectl('get', 'ingress', '-n', release, release, '-o', 'json')) as Ingress;
 }
 
-/** The event's allocator pods, wherever the operator puts them (the event's or the platform's namespace). */
+/** The event's allocator pods, in the platform's namespace (the release's), labelled with their event. */
 function allocatorPods() {
   return runner
     .pods()
     .filter(
       (pod) =>
         pod.labels['app.kubernetes.io/component'] === 'allocator' &&
-        ((pod.namespace === organizer && pod.labels['boxoffice.dev/event'] === event.name) ||
-          (pod.labels['boxoffice.dev/event-namespace'] === organizer &&
-            pod.labels['boxoffice.dev/event-name'] === event.name)),
+        pod.namespace === release &&
+        pod.labels['boxoffice.dev/event-namespace'] === organizer &&
+        pod.labels['boxoffice.dev/event-name'] === event.name,
     );
 }
 
@@ -153,12 +151,6 @@ beforeAll(async () => {
   await grantKafkaAcls(release);
   await createNamespace(release);
   await createNamespace(organizer);
-  // Until allocators run in the platform's namespace, each runs in its event's, where the operator
-  // points it at the chart's Secret by name: the platform engineer puts a copy there.
-  await core.createNamespacedSecret({
-    namespace: organizer,
-    body: { metadata: { name: release }, stringData: { DATABASE_URL: databaseUrl } },
-  });
 
   // The CRD is shared with the suites that apply it with kubectl: hand it to this release, so the
   // chart upgrades it and `helm uninstall` shows it is kept (helm.sh/resource-policy: keep).
@@ -419,11 +411,14 @@ describe('boxoffice installed with helm on the local control plane', () => {
         ).toEqual([]),
       { timeoutMs: 60_000, intervalMs: 500 },
     );
-    // Each stops after its preStop hook (the chart's sleep), within its grace period.
+    // Each stops after its preStop hook (the chart's sleep), within its grace period; the kept
+    // event's allocator runs on in the platform's (the release's) namespace.
     await eventually(
       async () => {
         const containers = (await podman(['ps', '--format', '{{.Names}}'])).split('\n');
-        expect(containers.filter((name) => name.includes(`_${release}_`))).toEqual([]);
+        expect(
+          containers.filter((name) => name.includes(`_${release}_`) && !name.startsWith('k8s_allocator_')),
+        ).toEqual([]);
       },
       { timeoutMs: 90_000, intervalMs: 1_000 },
     );

@@ -6,8 +6,9 @@ import { repoRoot } from '../../scripts/deps/paths.ts';
 /**
  * The chart as a user upgrading to this one has it installed: at the last tag, else as it was
  * before its latest change (the chart has no released version yet), extracted from git. Undefined
- * in a checkout without that history (a shallow clone, a tarball): the upgrade is then proven with
- * the current chart and changed values.
+ * in a checkout without that history (a shallow clone, a tarball), or when that chart cannot run the
+ * operator of this checkout (OPERATOR_NEEDS): the upgrade is then proven with the current chart and
+ * changed values.
  */
 export interface PreviousChart {
   dir: string;
@@ -44,6 +45,26 @@ function previousCommit(): { commit: string; describe: string } | undefined {
   };
 }
 
+/**
+ * What a chart must give the operator of this checkout, which the test runs under it (only the
+ * current image is built): a chart from before tenant isolation has neither the Role in the platform
+ * namespace nor the allocators' Secret references, and an operator refuses to start without them.
+ */
+const OPERATOR_NEEDS = [
+  { file: 'templates/operator/_rbac-rules.tpl', text: 'boxoffice.operator.allocatorRules' },
+  { file: 'templates/operator/deployment.yaml', text: 'ALLOCATOR_SECRET_ENV' },
+  { file: 'values.schema.json', text: 'allocatorUsername' },
+];
+
+const runsThisOperator = (dir: string): boolean =>
+  OPERATOR_NEEDS.every(({ file, text }) => {
+    try {
+      return readFileSync(join(dir, file), 'utf8').includes(text);
+    } catch {
+      return false;
+    }
+  });
+
 export function extractPreviousChart(into: string): PreviousChart | undefined {
   const previous = previousCommit();
   if (!previous) return undefined;
@@ -53,7 +74,14 @@ export function extractPreviousChart(into: string): PreviousChart | undefined {
     maxBuffer: 64 * 1024 * 1024,
   });
   execFileSync('tar', ['-x', '-C', into], { input: archive });
-  return { dir: join(into, 'charts', 'boxoffice'), describe: previous.describe };
+  const dir = join(into, 'charts', 'boxoffice');
+  if (!runsThisOperator(dir)) {
+    console.log(
+      `the previous chart, ${previous.describe}, cannot run this operator (it lacks a setting or right the operator needs now, OPERATOR_NEEDS): the upgrade is proven with the current chart and changed values`,
+    );
+    return undefined;
+  }
+  return { dir, describe: previous.describe };
 }
 
 interface JsonSchema {

@@ -35,7 +35,7 @@ export function desiredScaledObject(event: TicketEvent, config: OperatorConfig):
   const chart = new Chart(new App(), 'boxoffice', { disableResourceNameHashes: true });
   const allocator = event.spec.allocator;
   const spec: ScaledObjectSpec = {
-    scaleTargetRef: { name: allocatorName(event) },
+    scaleTargetRef: { name: allocatorName(event.metadata) },
     minReplicaCount: allocator.minReplicas,
     maxReplicaCount: allocator.maxReplicas,
     triggers: [
@@ -67,7 +67,7 @@ export function desiredScaledObject(event: TicketEvent, config: OperatorConfig):
   return new ApiObject(chart, 'scaler', {
     apiVersion: `${group}/${version}`,
     kind: 'ScaledObject',
-    metadata: childMetadata(event),
+    metadata: childMetadata(event, config),
     spec,
   }).toJson() as Record<string, unknown>;
 }
