@@ -17,8 +17,11 @@ FROM ${BASE_IMAGE} AS dependencies
 WORKDIR /app
 # Only the manifests, so this layer and `npm ci` are rebuilt only when dependencies change.
 COPY package.json package-lock.json ./
+COPY cdk8s/package.json cdk8s/
 COPY operator/package.json operator/
 COPY services/allocator/package.json services/allocator/
+COPY services/analytics/package.json services/analytics/
+COPY services/conventions/package.json services/conventions/
 COPY services/inventory/package.json services/inventory/
 COPY services/platform/package.json services/platform/
 COPY services/purchase-api/package.json services/purchase-api/
@@ -33,7 +36,7 @@ COPY test/package.json test/
 RUN --mount=type=secret,id=npmca --mount=type=secret,id=npmrc --mount=type=cache,target=/tmp/npm-cache \
     NODE_EXTRA_CA_CERTS=/run/secrets/npmca NPM_CONFIG_USERCONFIG=/run/secrets/npmrc NPM_CONFIG_UPDATE_NOTIFIER=false \
     npm ci --omit=dev --ignore-scripts --no-audit --no-fund --cache /tmp/npm-cache \
- && rm -rf node_modules/@boxoffice/testkit test \
+ && rm -rf node_modules/@boxoffice/testkit test node_modules/@boxoffice/cdk8s cdk8s \
  && find node_modules services -type f \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -delete
 
 FROM ${BASE_IMAGE}

@@ -1,24 +1,45 @@
 /**
- * npm start — the whole platform on one machine: the real dependencies, boxoffice's and KEDA's
- * CRDs, the operator, purchase-api, query-api, and the workload runner that plays the kubelet for
- * allocator pods; then the example TicketEvents. Ctrl-C stops everything this run started.
+ * npm start — the whole platform on one machine, installed with the Helm chart: the real
+ * dependencies, then `helm upgrade --install` of charts/boxoffice onto the local control plane,
+ * whose pods (operator, purchase-api, query-api, each event's allocator) the local kubelet
+ * stand-in runs as Node.js processes of this checkout; then the example TicketEvents. Ctrl-C
+ * stops everything this run started (the release stays installed: the next start finds it).
  * `npm start -- --fresh` wipes the state directory (data, logs) first.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { downAll, parts, upAll } from './deps/deps.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { DepsError } from './deps/errors.ts';
 import { repoRoot, stateDir } from './deps/paths.ts';
 import { run } from './deps/processes.ts';
-import { startChild, stopChildren, type Child } from './local/children.ts';
+import { exec } from './images/containers.ts';
+import { adoptIntoRelease, clusterScopedObjects } from './local/adopt.ts';
 import { acquireInstanceLock } from './local/instance-lock.ts';
-import { localKafkaEnv, localPlatformEnv, printWelcome } from './local/platform-env.ts';
+import { nodeRuntime } from './local/node-runtime.ts';
+import {
+  LOCAL_DEVELOPMENT_ENV,
+  LOCAL_JWT_SECRET,
+  LOCAL_WEBHOOK_SECRET,
+  printWelcome,
+} from './local/platform-env.ts';
+import { localReleaseValues } from './local/release-values.ts';
+import { serviceEndpoints } from './local/service-endpoints.ts';
 import { startWorkloadRunner, type WorkloadRunner } from './local/workload-runner.ts';
 
+const release = { name: 'boxoffice', namespace: 'boxoffice' };
+const chartDir = join(repoRoot, 'charts', 'boxoffice');
+const startedAt = Date.now();
+
 if (process.argv.includes('--fresh') && existsSync(stateDir)) {
-  await downAll();
+  // In a process of its own: loading the dependencies' modules creates their state directories,
+  // which this one may do only after the wipe.
+  run(process.execPath, [join(repoRoot, 'scripts', 'deps', 'cli.ts'), 'down'], {
+    what: 'npm run deps -- down',
+  });
   rmSync(stateDir, { recursive: true, force: true });
 }
+const { parts, upAll } = await import('./deps/deps.ts');
 mkdirSync(stateDir, { recursive: true });
 const acquired = acquireInstanceLock(join(stateDir, 'start.pid'));
 if (!acquired.ok) {
@@ -31,7 +52,6 @@ const lock = acquired;
 
 const logDir = join(stateDir, 'logs');
 mkdirSync(logDir, { recursive: true });
-const children: Child[] = [];
 let runner: WorkloadRunner | undefined;
 let startedParts: string[] = [];
 let stopping = false;
@@ -41,7 +61,6 @@ async function stop(code: number): Promise<never> {
     stopping = true;
     console.log('\nstopping boxoffice…');
     await runner?.stop();
-    await stopChildren(children);
     for (const part of [...parts].reverse()) if (startedParts.includes(part.name)) await part.down();
     lock.release();
   }
@@ -54,40 +73,91 @@ try {
   const { settings, versions, started } = await upAll();
   startedParts = started;
   console.log(`dependencies: ${versions.join(' · ')}`);
-  const env = await localPlatformEnv(settings);
   const kubectl = (...args: string[]): string =>
     run(settings.KUBECTL ?? 'kubectl', [`--kubeconfig=${settings.KUBECONFIG}`, ...args]);
+  // Asynchronous: the runner in this process must go on running pods while helm waits for them.
+  const helm = (...args: string[]): Promise<string> =>
+    exec(settings.HELM_BIN ?? 'helm', [...args, `--kubeconfig=${settings.KUBECONFIG}`]);
 
-  const crdDir = join(repoRoot, 'operator', 'crd');
-  if (existsSync(crdDir))
-    kubectl('apply', '--server-side', '--force-conflicts', '--field-manager=boxoffice-start', '-f', crdDir);
-
-  const entrypoints: [string, string][] = [
-    ['purchase-api', join(repoRoot, 'services', 'purchase-api', 'src', 'main.ts')],
-    ['query-api', join(repoRoot, 'services', 'query-api', 'src', 'main.ts')],
-    ['operator', join(repoRoot, 'operator', 'src', 'main.ts')],
-  ];
-  for (const [name, entrypoint] of entrypoints) {
-    if (existsSync(entrypoint))
-      children.push(startChild(name, entrypoint, { ...env, ...localKafkaEnv(settings, name) }, logDir));
-    else console.log(`(${name} is not built yet: ${entrypoint} is missing)`);
-  }
-  for (const child of children) {
-    child.process.on('exit', (code, signal) => {
-      if (!stopping) console.error(`${child.name} exited (${signal ?? code}); see ${child.logFile}`);
-    });
-  }
+  // The pods' logs and the runner's, one file each; on the console what a developer should see.
+  const runnerLog = join(logDir, 'workloads.log');
   runner = await startWorkloadRunner({
     kubeconfig: settings.KUBECONFIG!,
+    runtime: nodeRuntime(),
     logDir,
-    log: (line) => console.log(`[workloads] ${line}`),
+    workDir: join(stateDir, 'pods'),
+    log: (line, level) => {
+      appendFileSync(runnerLog, `${new Date().toISOString()} ${level} ${line}\n`);
+      if (level !== 'debug') console.log(`[workloads] ${line}`);
+    },
   });
+
+  const values = join(stateDir, 'release-values.json');
+  writeFileSync(
+    values,
+    JSON.stringify(
+      localReleaseValues({
+        settings,
+        // Never pulled: the local runtime runs the checkout. The allocators' image, too.
+        image: { repository: 'localhost/boxoffice', tag: 'dev', pullPolicy: 'Never' },
+        jwtSecret: LOCAL_JWT_SECRET,
+        webhookSecret: LOCAL_WEBHOOK_SECRET,
+        apiEnv: LOCAL_DEVELOPMENT_ENV,
+      }),
+      null,
+      2,
+    ),
+    { mode: 0o600 },
+  );
+  const target = ['-n', release.namespace, '-f', values];
+  const rendered = await helm('template', release.name, chartDir, ...target);
+  const adopted = adoptIntoRelease(kubectl, clusterScopedObjects(rendered), release);
+  for (const object of adopted)
+    console.log(`handed ${object.kind} ${object.name} to the release ${release.name}`);
+  console.log(
+    `installing the chart: helm upgrade --install ${release.name} charts/boxoffice -n ${release.namespace}`,
+  );
+  await helm(
+    'upgrade',
+    '--install',
+    release.name,
+    chartDir,
+    ...target,
+    '--create-namespace',
+    '--wait',
+    '--timeout=5m',
+  );
 
   const examples = join(repoRoot, 'examples');
   const manifests = existsSync(examples) ? readdirSync(examples).filter((f) => f.endsWith('.yaml')) : [];
   for (const manifest of manifests) console.log(kubectl('apply', '-f', join(examples, manifest)).trim());
 
-  await printWelcome(settings, env, logDir);
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(settings.KUBECONFIG!);
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  // The guide's URLs answer once printed: the first ready pod of each API's Service (helm's --wait
+  // may have trusted a status left over from the last run, which the runner corrects).
+  const url = async (component: string): Promise<string> => {
+    const deadline = Date.now() + 300_000;
+    for (;;) {
+      const [endpoint] = await serviceEndpoints(core, runner!.pods(), {
+        namespace: release.namespace,
+        name: `${release.name}-${component}`,
+        port: 'http',
+      });
+      if (endpoint) return endpoint;
+      if (Date.now() > deadline) throw new DepsError(`${component} did not get ready; see ${runnerLog}`);
+      await sleep(250);
+    }
+  };
+  await printWelcome({
+    settings,
+    purchaseApi: await url('purchase-api'),
+    queryApi: await url('query-api'),
+    release,
+    logDir,
+  });
+  console.log(`started in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
 } catch (error) {
   console.error(`boxoffice: ${error instanceof DepsError ? error.message : (error as Error).stack}`);
   await stop(1);

@@ -1,12 +1,20 @@
 import {
+  AppsV1Api,
+  CustomObjectsApi,
   KubernetesObjectApi,
   PatchStrategy,
   type KubeConfig,
   type KubernetesObject,
   type V1Deployment,
 } from '@kubernetes/client-node';
-import type { OperatorConfig } from './config.ts';
-import { desiredAllocatorDeployment, desiredScaledObject } from './desired/index.ts';
+import { allocatorNamespace, type OperatorConfig } from './config.ts';
+import {
+  allocatorName,
+  desiredAllocatorDeployment,
+  desiredScaledObject,
+  type EventRef,
+} from './desired/index.ts';
+import { isNotFound } from './errors.ts';
 import { scaledObjectState, type ScaledObjectStatus } from './keda.ts';
 import { Reason, type ChildState } from './status.ts';
 import { FIELD_MANAGER, type TicketEvent } from './ticket-event.ts';
@@ -52,6 +60,45 @@ export function childrenApplier(kubeConfig: KubeConfig, config: OperatorConfig) 
       };
     }
     return { allocator: deploymentState(deployment), scaler };
+  };
+}
+
+/**
+ * Deletes an event's allocator (ScaledObject first, so KEDA stops scaling it, then the Deployment)
+ * from the platform's namespace, by the name its key gives. Owner references cannot point across
+ * namespaces, so this is what garbage collection would have done: the finalizer calls it, and so does
+ * the reconcile of an event that no longer exists (the orphan sweep). Already gone counts as done.
+ */
+export function childrenRemover(
+  kubeConfig: KubeConfig,
+  config: OperatorConfig,
+  keda: { installed(): Promise<boolean> },
+) {
+  const apps = kubeConfig.makeApiClient(AppsV1Api);
+  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  const [group, version] = config.KEDA_API_VERSION.split('/') as [string, string];
+  const namespace = allocatorNamespace(config);
+  const deleted = async (removal: Promise<unknown>): Promise<boolean> =>
+    removal.then(
+      () => true,
+      (error: unknown) => {
+        if (isNotFound(error)) return false;
+        throw error;
+      },
+    );
+
+  /** Resolves to whether anything was left to delete. */
+  return async (event: EventRef): Promise<boolean> => {
+    const name = allocatorName(event);
+    // Without KEDA there are no ScaledObjects (and RBAC may refuse a group nobody serves before the
+    // API server could answer 404).
+    const scaler =
+      (await keda.installed()) &&
+      (await deleted(
+        custom.deleteNamespacedCustomObject({ group, version, namespace, plural: 'scaledobjects', name }),
+      ));
+    const deployment = await deleted(apps.deleteNamespacedDeployment({ name, namespace }));
+    return scaler || deployment;
   };
 }
 

@@ -1,15 +1,6 @@
 import { connectionConfig, env, loadConfig } from '@boxoffice/platform/config';
 import { z } from 'zod';
 
-/** `name/key` of a Secret entry; the key defaults to DATABASE_URL. */
-const secretKeyRef = z
-  .string()
-  .regex(/^[a-z0-9.-]+(\/[-._a-zA-Z0-9]+)?$/, 'expected <secret-name>[/<key>]')
-  .transform((value) => {
-    const [name, key] = value.split('/');
-    return { name: name!, key: key ?? 'DATABASE_URL' };
-  });
-
 /** A setting given as JSON in one environment variable (lists and objects the chart passes through). */
 const jsonEnv = <T extends z.ZodType>(schema: T) =>
   z
@@ -26,6 +17,57 @@ const jsonEnv = <T extends z.ZodType>(schema: T) =>
 
 const resourceList = z.record(z.string(), z.union([z.string(), z.number()]));
 
+/** The OTEL_* variables passed on to allocator pods as the operator has them. */
+export const ALLOCATOR_TELEMETRY_ENV = [
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_TRACES_EXPORTER',
+  'OTEL_TRACES_SAMPLER',
+  'OTEL_TRACES_SAMPLER_ARG',
+] as const satisfies (keyof OperatorConfig)[];
+
+/** What every allocator needs from a Secret: without these it cannot start. */
+const REQUIRED_SECRET_ENV = ['DATABASE_URL', 'REDIS_URL'];
+/** Set by the operator itself from the event and its config; a Secret must not replace them. */
+const ALLOCATOR_PLAIN_ENV: readonly string[] = [
+  'EVENT_NAMESPACE',
+  'EVENT_NAME',
+  'KAFKA_BROKERS',
+  'BOXOFFICE_PREFIX',
+  'PORT',
+  ...ALLOCATOR_TELEMETRY_ENV,
+];
+
+/**
+ * Environment variable → `<secret>[/<key>]` (the key defaults to the variable's name): every
+ * credential an allocator gets, each read from a Secret in the allocators' namespace.
+ */
+const secretEnv = z
+  .record(
+    z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name'),
+    z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(\/[-._a-zA-Z0-9]+)?$/, 'expected <secret-name>[/<key>]'),
+  )
+  .superRefine((entries, ctx) => {
+    for (const name of REQUIRED_SECRET_ENV)
+      if (!(name in entries)) ctx.addIssue({ code: 'custom', message: `needs ${name}` });
+    for (const name of Object.keys(entries)) {
+      if (ALLOCATOR_PLAIN_ENV.includes(name))
+        ctx.addIssue({ code: 'custom', message: `${name} is not a credential` });
+      if (name.startsWith('KAFKA_'))
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name}: Kafka credentials come from ALLOCATOR_KAFKA_SECRET`,
+        });
+    }
+  })
+  .transform((entries) =>
+    Object.entries(entries).map(([env, ref]) => {
+      const [name, key] = ref.split('/');
+      return { env, name: name!, key: key ?? env };
+    }),
+  );
+
 const operatorFields = z.object({
   ...connectionConfig,
   PORT: env.port(8090),
@@ -38,38 +80,52 @@ const operatorFields = z.object({
   ALLOCATOR_RESOURCES: jsonEnv(
     z.strictObject({ requests: resourceList, limits: resourceList }).partial(),
   ).optional(),
+  /**
+   * Pull secrets of allocator pods (JSON `[{"name": …}]`, as in a pod spec; the chart's
+   * imagePullSecrets): Secrets in ALLOCATOR_NAMESPACE, beside the platform's own.
+   */
+  ALLOCATOR_IMAGE_PULL_SECRETS: jsonEnv(z.array(z.strictObject({ name: z.string().min(1) }))).optional(),
   /** The allocator container's securityContext (JSON, as in a pod spec); unset: non-root, read-only root filesystem. */
   ALLOCATOR_SECURITY_CONTEXT: jsonEnv(z.record(z.string(), z.unknown())).optional(),
   /**
-   * The namespace allocators are to run in, away from organizers (the platform's namespace, set by
-   * the Helm chart). Not read yet: until tenant isolation moves them, allocators run in their
-   * event's namespace.
+   * The platform's namespace, where every event's allocator (Deployment, ScaledObject) runs, away
+   * from organizers and beside the Secrets it reads; unset: LEASE_NAMESPACE (the operator's own).
    */
-  ALLOCATOR_NAMESPACE: z.string().optional(),
+  ALLOCATOR_NAMESPACE: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'expected a namespace name')
+    .optional(),
+  /**
+   * JSON `{"DATABASE_URL": "<secret>[/<key>]", "REDIS_URL": …, …}`: the allocators' credentials, each
+   * a secretKeyRef to a Secret in ALLOCATOR_NAMESPACE, never a plain value (organizers must not read
+   * them). DATABASE_URL and REDIS_URL are required; Kafka's come from ALLOCATOR_KAFKA_SECRET.
+   */
+  ALLOCATOR_SECRET_ENV: jsonEnv(secretEnv),
   /** Kafka bootstrap servers as seen from inside the cluster (KEDA's trigger, allocator pods). */
   CLUSTER_KAFKA_BROKERS: z.string().optional(),
-  /** Secret holding DATABASE_URL for allocator pods; unset: the URL is passed as plain env (local). */
-  DATABASE_SECRET: secretKeyRef.optional(),
   /**
-   * Secret holding the allocator pods' own Kafka principal: keys KAFKA_SASL_USERNAME and
-   * KAFKA_SASL_PASSWORD (and optionally KAFKA_TLS_CA, a PEM). The mechanism and TLS flag are the
-   * operator's own KAFKA_SASL_MECHANISM and KAFKA_TLS.
+   * Secret in ALLOCATOR_NAMESPACE holding the allocator pods' own Kafka principal: keys
+   * KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (and optionally KAFKA_TLS_CA, a PEM). The mechanism
+   * and TLS flag are the operator's own KAFKA_SASL_MECHANISM and KAFKA_TLS. Locally too: never plain env.
    */
   ALLOCATOR_KAFKA_SECRET: z
     .string()
     .regex(/^[a-z0-9.-]+$/, 'expected a Secret name')
     .optional(),
-  /** Local only, without ALLOCATOR_KAFKA_SECRET: the allocator principal passed as plain env. */
-  ALLOCATOR_KAFKA_SASL_USERNAME: z.string().min(1).optional(),
-  ALLOCATOR_KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
   /**
-   * KEDA ClusterTriggerAuthentication (installed with the platform) giving KEDA's Kafka scaler its
-   * `username`, `password` (and `ca`) when the brokers require SASL: it reads the groups' lag.
+   * The KEDA TriggerAuthentication giving KEDA's Kafka scaler its `username`, `password` (and `ca`)
+   * when the brokers require SASL (it reads the groups' lag): by default a TriggerAuthentication in
+   * ALLOCATOR_NAMESPACE, beside the ScaledObjects and away from organizers (the chart's
+   * `keda.kafka.*`); a ClusterTriggerAuthentication with KEDA_KAFKA_TRIGGER_AUTHENTICATION_KIND
+   * (for a KEDA that reads Secrets from its own namespace only). Unset: triggers without credentials.
    */
   KEDA_KAFKA_TRIGGER_AUTHENTICATION: z
     .string()
-    .regex(/^[a-z0-9.-]+$/, 'expected a ClusterTriggerAuthentication name')
+    .regex(/^[a-z0-9.-]+$/, 'expected a TriggerAuthentication name')
     .optional(),
+  KEDA_KAFKA_TRIGGER_AUTHENTICATION_KIND: z
+    .enum(['TriggerAuthentication', 'ClusterTriggerAuthentication'])
+    .default('TriggerAuthentication'),
   /**
    * How often KEDA asks Kafka for each event's lag, and how long an event stays idle before its
    * allocator goes back to `minReplicas` 0; unset: KEDA's defaults (30 s, 300 s). The polling
@@ -104,24 +160,27 @@ const operatorFields = z.object({
    * keeps the topic and lets go: a finalizer must never wedge a namespace deletion.
    */
   TOPIC_DELETE_GRACE_SECONDS: z.coerce.number().int().min(0).default(900),
+  /**
+   * Tracing settings (the standard OTEL_* variables, set on the operator by the chart's
+   * `telemetry.*` values) that the allocator pods get too, so a purchase's trace reaches its batch.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
+  OTEL_TRACES_EXPORTER: z.string().optional(),
+  OTEL_TRACES_SAMPLER: z.string().optional(),
+  OTEL_TRACES_SAMPLER_ARG: z.string().optional(),
+  /** How often the leader reads shard counters, sell-outs, overdue holds and allocator lag (metrics). */
+  SALE_OBSERVE_INTERVAL_MS: env.milliseconds(15_000),
+  /** How often the leader audits the inventory invariants of every event on sale, one event at a time. */
+  INVENTORY_AUDIT_INTERVAL_MS: env.milliseconds(60_000),
+  /**
+   * How long a deleted event's finalizer retries deleting its allocator (after the topic wait, if
+   * any) before it lets go with a Warning; the allocator is then deleted once the event is gone.
+   */
+  CHILDREN_DELETE_GRACE_SECONDS: z.coerce.number().int().min(0).default(60),
 });
-/** With SASL on, allocator pods need a principal of their own (never the operator's). */
+/** With SASL on, allocator pods need a principal of their own (never the operator's), from a Secret. */
 function allocatorKafkaPrincipal(config: z.infer<typeof operatorFields>, ctx: z.RefinementCtx): void {
-  const plain =
-    config.ALLOCATOR_KAFKA_SASL_USERNAME !== undefined || config.ALLOCATOR_KAFKA_SASL_PASSWORD !== undefined;
-  if (config.ALLOCATOR_KAFKA_SECRET !== undefined && plain)
-    ctx.addIssue({
-      code: 'custom',
-      path: ['ALLOCATOR_KAFKA_SECRET'],
-      message: 'set it or ALLOCATOR_KAFKA_SASL_USERNAME/PASSWORD, not both',
-    });
-  if (plain && (!config.ALLOCATOR_KAFKA_SASL_USERNAME || !config.ALLOCATOR_KAFKA_SASL_PASSWORD))
-    ctx.addIssue({
-      code: 'custom',
-      path: ['ALLOCATOR_KAFKA_SASL_PASSWORD'],
-      message: 'ALLOCATOR_KAFKA_SASL_USERNAME and ALLOCATOR_KAFKA_SASL_PASSWORD go together',
-    });
-  if (config.KAFKA_SASL_MECHANISM !== undefined && config.ALLOCATOR_KAFKA_SECRET === undefined && !plain)
+  if (config.KAFKA_SASL_MECHANISM !== undefined && config.ALLOCATOR_KAFKA_SECRET === undefined)
     ctx.addIssue({
       code: 'custom',
       path: ['ALLOCATOR_KAFKA_SECRET'],
@@ -130,8 +189,12 @@ function allocatorKafkaPrincipal(config: z.infer<typeof operatorFields>, ctx: z.
 }
 
 /** The operator's one typed config: every key has a default or fails fast at start. */
-/** The operator's one typed config: every key has a default or fails fast at start. */
 export const operatorConfig = operatorFields.superRefine(allocatorKafkaPrincipal);
 export type OperatorConfig = z.infer<typeof operatorConfig>;
+
+/** Where allocators run: the platform's namespace, by default the operator's own. */
+export function allocatorNamespace(config: OperatorConfig): string {
+  return config.ALLOCATOR_NAMESPACE ?? config.LEASE_NAMESPACE;
+}
 
 export const readOperatorConfig = (): OperatorConfig => loadConfig(operatorConfig);

@@ -5,37 +5,40 @@ import {
   CustomObjectsApi,
   makeInformer,
   type Informer,
+  type ObjectCache,
   type KubeConfig,
   type KubernetesObject,
   type KubernetesListObject,
 } from '@kubernetes/client-node';
-import type { OperatorConfig } from './config.ts';
+import { allocatorNamespace, type OperatorConfig } from './config.ts';
+import { EVENT_NAMESPACE_LABEL, eventOfChild } from './desired/index.ts';
 import { errorMessage } from './errors.ts';
 import { kedaDiscovery } from './keda.ts';
 import { ticketEventReconciler } from './reconciler.ts';
-import { FIELD_MANAGER, GROUP, PLURAL, VERSION } from './ticket-event.ts';
+import { FIELD_MANAGER, GROUP, PLURAL, VERSION, type TicketEvent } from './ticket-event.ts';
 import { WorkQueue } from './work-queue.ts';
 
 export interface Controller {
   queue: WorkQueue;
+  /** The TicketEvents in the informer's cache (metrics). */
+  ticketEvents(): TicketEvent[];
   stop(): Promise<void>;
 }
 
 type List = () => Promise<KubernetesListObject<KubernetesObject>>;
 
-/** The TicketEvent that controls a child, from its controller ownerReference. */
-function ownerKey(child: KubernetesObject): string | undefined {
-  const owner = child.metadata?.ownerReferences?.find(
-    (ref) => ref.controller && ref.kind === 'TicketEvent' && ref.apiVersion.startsWith(`${GROUP}/`),
-  );
-  return owner ? `${child.metadata?.namespace}/${owner.name}` : undefined;
+/** The TicketEvent a child belongs to, from its labels (no ownerReference crosses namespaces). */
+function eventKey(child: KubernetesObject): string | undefined {
+  const event = eventOfChild(child.metadata?.labels);
+  return event ? `${event.namespace}/${event.name}` : undefined;
 }
 
 /**
- * Informers on TicketEvents and on the Deployments and ScaledObjects the operator owns. They only
- * enqueue the TicketEvent's `namespace/name`: what changed does not matter, the reconcile reads
- * the actual state. The informer relists by itself after 410 Gone; a watch that fails is restarted
- * here with backoff.
+ * Informers on TicketEvents and on the Deployments and ScaledObjects the operator writes into the
+ * platform's namespace. They only enqueue the TicketEvent's `namespace/name`: what changed does not
+ * matter, the reconcile reads the actual state (so the first list of children, at every start,
+ * enqueues each child's event, and a child whose event is gone is deleted). The informer relists by
+ * itself after 410 Gone; a watch that fails is restarted here with backoff.
  */
 export async function startController(deps: {
   kubeConfig: KubeConfig;
@@ -43,6 +46,7 @@ export async function startController(deps: {
   config: OperatorConfig;
   logger: Logger;
   onResult?: (result: 'success' | 'error' | 'terminal', seconds: number) => void;
+  onError?: (error: unknown) => void;
 }): Promise<Controller> {
   const { config, logger } = deps;
   const reconcile = ticketEventReconciler(deps);
@@ -52,17 +56,24 @@ export async function startController(deps: {
     burst: config.RECONCILE_BURST,
     reconcile,
     onResult: (_key, result, seconds) => deps.onResult?.(result, seconds),
-    onError: (key, error, retryInMs) =>
+    onError: (key, error, retryInMs) => {
+      deps.onError?.(error);
       logger.warn(
         { ticketEvent: key, err: errorMessage(error), retryInMs },
         retryInMs === undefined ? 'reconcile refused; waiting for a change' : 'reconcile failed; retrying',
-      ),
+      );
+    },
   });
   const custom = deps.kubeConfig.makeApiClient(CustomObjectsApi);
   const apps = deps.kubeConfig.makeApiClient(AppsV1Api);
   const ns = config.WATCH_NAMESPACE;
   const scope = ns ? `/namespaces/${ns}` : '';
-  const selector = `app.kubernetes.io/managed-by=${FIELD_MANAGER}`;
+  const childNamespace = allocatorNamespace(config);
+  // With WATCH_NAMESPACE, only the children of its events: another operator's are not orphans.
+  const selector = [
+    `app.kubernetes.io/managed-by=${FIELD_MANAGER}`,
+    ...(ns ? [`${EVENT_NAMESPACE_LABEL}=${ns}`] : []),
+  ].join(',');
   const [kedaGroup, kedaVersion] = config.KEDA_API_VERSION.split('/') as [string, string];
 
   const sources: {
@@ -88,13 +99,11 @@ export async function startController(deps: {
     },
     {
       name: 'deployments',
-      path: `/apis/apps/v1${scope}/deployments`,
+      path: `/apis/apps/v1/namespaces/${childNamespace}/deployments`,
       list: (() =>
-        ns
-          ? apps.listNamespacedDeployment({ namespace: ns, labelSelector: selector })
-          : apps.listDeploymentForAllNamespaces({ labelSelector: selector })) as List,
+        apps.listNamespacedDeployment({ namespace: childNamespace, labelSelector: selector })) as List,
       selector,
-      enqueue: ownerKey,
+      enqueue: eventKey,
     },
   ];
   // Without KEDA there is nothing to watch (the list would 404 forever).
@@ -102,29 +111,22 @@ export async function startController(deps: {
     const plural = 'scaledobjects';
     sources.push({
       name: plural,
-      path: `/apis/${kedaGroup}/${kedaVersion}${scope}/${plural}`,
+      path: `/apis/${kedaGroup}/${kedaVersion}/namespaces/${childNamespace}/${plural}`,
       list: (() =>
-        ns
-          ? custom.listNamespacedCustomObject({
-              group: kedaGroup,
-              version: kedaVersion,
-              namespace: ns,
-              plural,
-              labelSelector: selector,
-            })
-          : custom.listClusterCustomObject({
-              group: kedaGroup,
-              version: kedaVersion,
-              plural,
-              labelSelector: selector,
-            })) as List,
+        custom.listNamespacedCustomObject({
+          group: kedaGroup,
+          version: kedaVersion,
+          namespace: childNamespace,
+          plural,
+          labelSelector: selector,
+        })) as List,
       selector,
-      enqueue: ownerKey,
+      enqueue: eventKey,
     });
   }
 
   let stopped = false;
-  const informers: Informer<KubernetesObject>[] = [];
+  const informers: (Informer<KubernetesObject> & ObjectCache<KubernetesObject>)[] = [];
   for (const source of sources) {
     const informer = makeInformer<KubernetesObject>(
       deps.kubeConfig,
@@ -160,9 +162,14 @@ export async function startController(deps: {
     informers.push(informer);
   }
   for (const informer of informers) await informer.start();
-  logger.info({ watching: sources.map((s) => s.name), namespace: ns ?? '(all)' }, 'controller started');
+  logger.info(
+    { watching: sources.map((s) => s.name), namespace: ns ?? '(all)', allocatorNamespace: childNamespace },
+    'controller started',
+  );
   return {
     queue,
+    // sources[0], so informers[0], watches the TicketEvents.
+    ticketEvents: () => informers[0]!.list() as unknown as TicketEvent[],
     async stop() {
       stopped = true;
       for (const informer of informers) await informer.stop();

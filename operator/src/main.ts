@@ -1,4 +1,5 @@
 /** The TicketEvent operator (run with `node --import @boxoffice/platform/telemetry/register operator/src/main.ts`). */
+import { probeDependencies } from '@boxoffice/platform/dependency-probes';
 import { createKafka, kafkaConnection, sharedTopics } from '@boxoffice/platform/kafka';
 import { createLogger } from '@boxoffice/platform/logger';
 import { createMetricsRegistry } from '@boxoffice/platform/metrics';
@@ -10,6 +11,8 @@ import { readOperatorConfig } from './config.ts';
 import { startController, type Controller } from './controller.ts';
 import { LeaderElector } from './leader-election.ts';
 import { operatorMetrics } from './metrics.ts';
+import { saleMetrics } from './sale-metrics.ts';
+import { startSaleObserver, type SaleObserver } from './sale-observer.ts';
 
 const config = readOperatorConfig();
 const logger = createLogger('operator');
@@ -31,10 +34,17 @@ await ensureTopic(admin, topics.orderEvents, 3);
 await ensureTopic(admin, topics.deadLetter, 1);
 
 let controller: Controller | undefined;
+let observer: SaleObserver | undefined;
 let stopping = false;
 const metrics = operatorMetrics(registry, {
   queueDepth: () => controller?.queue.depth() ?? 0,
   leading: () => elector.isLeader(),
+  ticketEvents: () => controller?.ticketEvents() ?? [],
+});
+const sales = saleMetrics(registry, () => observer);
+const probes = probeDependencies(registry, {
+  postgresql: () => pool.query('SELECT 1'),
+  kafka: () => admin.describeCluster(),
 });
 const elector = new LeaderElector({
   kubeConfig,
@@ -52,6 +62,18 @@ const elector = new LeaderElector({
         config,
         logger,
         onResult: (result, seconds) => metrics.observe(result, seconds),
+        onError: (error) => metrics.failed(error),
+      });
+      // The leader is the one process that always runs: it watches the sales and audits them.
+      observer = startSaleObserver({
+        pool,
+        admin,
+        namespace: config.WATCH_NAMESPACE,
+        logger,
+        intervalMs: config.SALE_OBSERVE_INTERVAL_MS,
+        auditIntervalMs: config.INVENTORY_AUDIT_INTERVAL_MS,
+        onError: (step) => sales.failed(step),
+        onAudit: (audit) => sales.audited(audit),
       });
     } catch (error) {
       logger.error({ err: error }, 'could not start the controller; exiting');
@@ -85,6 +107,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     void (async () => {
       // Reconciles finish before the lease goes, so the next leader never overlaps with them.
       await controller?.stop();
+      await observer?.stop();
+      await probes.stop();
       await elector.stop({ release: true });
       ops.close();
       await admin.disconnect();

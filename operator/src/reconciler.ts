@@ -1,7 +1,7 @@
 import type { Logger } from '@boxoffice/platform/logger';
 import { eventCounters, provisionEvent, TicketTypeInUseError, type ProvisionDeps } from '@boxoffice/store';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
-import { childrenApplier } from './children.ts';
+import { childrenApplier, childrenRemover } from './children.ts';
 import type { OperatorConfig } from './config.ts';
 import {
   asTerminal,
@@ -45,7 +45,8 @@ export function ticketEventReconciler(deps: ReconcilerDeps): (key: string) => Pr
   const record = eventRecorder(deps.kubeConfig, deps.logger);
   const keda = kedaDiscovery(deps.kubeConfig, deps.config.KEDA_API_VERSION);
   const applyChildren = childrenApplier(deps.kubeConfig, deps.config);
-  const finalize = finalizer({ ...deps, record, now });
+  const removeChildren = childrenRemover(deps.kubeConfig, deps.config, keda);
+  const finalize = finalizer({ ...deps, record, now, removeChildren });
   const ref = (namespace: string, name: string) => ({
     group: GROUP,
     version: VERSION,
@@ -58,7 +59,7 @@ export function ticketEventReconciler(deps: ReconcilerDeps): (key: string) => Pr
     try {
       return (await custom.getNamespacedCustomObject(ref(namespace, name))) as TicketEvent;
     } catch (error) {
-      if (isNotFound(error)) return undefined; // gone: its children go by garbage collection
+      if (isNotFound(error)) return undefined;
       throw error;
     }
   };
@@ -147,7 +148,17 @@ export function ticketEventReconciler(deps: ReconcilerDeps): (key: string) => Pr
   return async (key) => {
     const [namespace, name] = key.split('/') as [string, string];
     let event = await read(namespace, name);
-    if (!event) return;
+    // Gone (its finalizer removed by hand, or deleted while no operator ran, or the finalizer gave up
+    // on its allocator): no ownerReference reaches the platform's namespace, so delete what is left.
+    // Informers enqueue every child's event at start, which makes this the orphan sweep.
+    if (!event) {
+      if (await removeChildren({ namespace, name }))
+        deps.logger.info(
+          { ticketEvent: key },
+          'deleted the allocator of a TicketEvent that no longer exists',
+        );
+      return;
+    }
     if (event.metadata.deletionTimestamp) return finalize(event);
     try {
       if (!event.metadata.finalizers?.includes(FINALIZER)) event = await addFinalizer(event);

@@ -162,6 +162,10 @@ const c = {
 const fromBuyerRequests = notFromSpec('written by the purchase path from buyer requests and payments');
 const systemColumn = notFromSpec('set by the database or by provisioning, never from the spec');
 const allocatorCounter = notFromSpec('a counter the allocator keeps');
+const expirySweep = notFromSpec("the expiry sweeper's position, kept by purchase-api");
+const salesProjection = notFromSpec(
+  'the analytics projection of the order-events topic (services/analytics)',
+);
 
 /** Every CHECK constraint of services/store/migrations, by its PostgreSQL name. */
 export const CHECKS: Record<string, Coverage> = {
@@ -186,6 +190,8 @@ export const CHECKS: Record<string, Coverage> = {
   orders_status_check: fromBuyerRequests,
   tickets_seq_check: fromBuyerRequests,
   buyer_quantities_quantity_check: fromBuyerRequests,
+  hold_expiry_sweep_singleton_check: expirySweep,
+  orders_channel_check: notFromSpec('a sales channel from a token claim purchase-api accepts from its list'),
 };
 
 /** Every column (its type is its limit: integer range, char(n), timestamp range, text without NUL). */
@@ -212,6 +218,7 @@ export const COLUMNS: Record<string, Coverage> = {
   'ticket_types.price_minor': refused(c.priceBeyondBigint),
   'ticket_types.currency': refused(c.fourLetterCurrency),
   'ticket_types.capacity': refused(c.capacityBeyondInt),
+  'ticket_types.retired_at': notFromSpec('set by provisioning when a ticket type leaves the spec'),
   'inventory_shards.event_id': systemColumn,
   'inventory_shards.shard': notFromSpec('shard indexes 0..shards-1 are computed by provisioning'),
   'inventory_shards.ticket_type': refused(c.nulInTicketTypeName),
@@ -247,6 +254,34 @@ export const COLUMNS: Record<string, Coverage> = {
   'provider_events.order_id': fromBuyerRequests,
   'provider_events.kind': fromBuyerRequests,
   'provider_events.received_at': fromBuyerRequests,
+  'hold_expiry_sweep.singleton': expirySweep,
+  'hold_expiry_sweep.after_expires_at': expirySweep,
+  'hold_expiry_sweep.after_order_id': expirySweep,
+  'hold_expiry_sweep.walk_started_at': expirySweep,
+  'orders.channel': notFromSpec('a sales channel from a token claim purchase-api accepts from its list'),
+  'sales_applied_events.order_id': salesProjection,
+  'sales_applied_events.kind': salesProjection,
+  'sales_applied_events.applied_at': salesProjection,
+  'sales_by_minute.namespace': salesProjection,
+  'sales_by_minute.name': salesProjection,
+  'sales_by_minute.ticket_type': salesProjection,
+  'sales_by_minute.channel': salesProjection,
+  'sales_by_minute.minute': salesProjection,
+  'sales_by_minute.currency': salesProjection,
+  'sales_by_minute.held': salesProjection,
+  'sales_by_minute.confirmed': salesProjection,
+  'sales_by_minute.expired': salesProjection,
+  'sales_by_minute.released': salesProjection,
+  'sales_by_minute.refund_required': salesProjection,
+  'sales_by_minute.tickets_sold': salesProjection,
+  'sales_by_minute.revenue_minor': salesProjection,
+  'sales_rejections_by_minute.namespace': salesProjection,
+  'sales_rejections_by_minute.name': salesProjection,
+  'sales_rejections_by_minute.ticket_type': salesProjection,
+  'sales_rejections_by_minute.channel': salesProjection,
+  'sales_rejections_by_minute.minute': salesProjection,
+  'sales_rejections_by_minute.reason': salesProjection,
+  'sales_rejections_by_minute.orders': salesProjection,
 };
 
 /** Each admission case once, with the limits it stands for. */

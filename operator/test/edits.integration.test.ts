@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eventCounters, eventTopic, findEvent } from '@boxoffice/store';
-import { eventually, kubeConfig, kubectl } from '@boxoffice/testkit';
-import { AppsV1Api } from '@kubernetes/client-node';
+import { eventually, kubectl } from '@boxoffice/testkit';
+import { allocatorName } from '../src/desired/index.ts';
 import { applyManifest, OperatorWorld, readEvent, ticketEvent } from './fixtures.ts';
 
 describe('TicketEvent edits (real kube-apiserver, Kafka, PostgreSQL)', () => {
   const world = new OperatorWorld();
-  const apps = kubeConfig().makeApiClient(AppsV1Api);
   beforeAll(() => world.start('edits'));
   afterAll(() => world.stop());
 
@@ -48,8 +47,8 @@ describe('TicketEvent edits (real kube-apiserver, Kafka, PostgreSQL)', () => {
         'get',
         'scaledobject',
         '-n',
-        namespace,
-        'grow-allocator',
+        world.platformNamespace,
+        allocatorName({ namespace, name: 'grow' }),
         '-o',
         'jsonpath={.spec.maxReplicaCount}',
       ),
@@ -129,9 +128,9 @@ describe('TicketEvent edits (real kube-apiserver, Kafka, PostgreSQL)', () => {
       capacity: 90,
       held: 10,
     });
-    expect(
-      (await apps.readNamespacedDeployment({ name: 'shrink-allocator', namespace })).metadata?.name,
-    ).toBe('shrink-allocator');
+    expect((await world.allocator('shrink')).metadata?.name).toBe(
+      allocatorName({ namespace, name: 'shrink' }),
+    );
 
     // Fixing the spec clears the condition.
     applyManifest(ticketEvent(namespace, 'shrink', { ticketTypes: standard(50) }));

@@ -16,11 +16,15 @@ import {
   kubectl,
   uniqueName,
 } from '@boxoffice/testkit';
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CustomObjectsApi, type KubeConfig, type V1Deployment } from '@kubernetes/client-node';
 import type { Admin } from 'kafkajs';
 import type pg from 'pg';
+import { dependencySettings } from '../../test/harness/dependencies.ts';
+import { kedaKafkaPrincipal } from '../../scripts/deps/keda-kafka.ts';
+import { KEDA_TRIGGER_AUTHENTICATION, kafkaTriggerAuthentication } from '../../scripts/deps/keda-manifests.ts';
 import { operatorConfig, type OperatorConfig } from '../src/config.ts';
 import { startController, type Controller } from '../src/controller.ts';
+import { allocatorName } from '../src/desired/index.ts';
 import { GROUP, PLURAL, VERSION, type TicketEvent } from '../src/ticket-event.ts';
 
 /** A TicketEvent manifest on sale now, as a user would write it. */
@@ -88,13 +92,15 @@ export async function installCrd(): Promise<void> {
 
 /**
  * An identity bound to exactly the operator's shipped RBAC: its ClusterRole through a
- * ClusterRoleBinding, and the leader-election Role in the lease namespace. Both bindings live
- * outside the watched namespace, as they would in a cluster: deleting a namespace must not take the
- * operator's rights away before its finalizers ran. Returns its kubeconfig (and a file of it, for
- * operator processes).
+ * ClusterRoleBinding, the leader-election and allocator Roles in its own (the platform's) namespace.
+ * The bindings live outside the watched namespace, as they would in a cluster: deleting a namespace
+ * must not take the operator's rights away before its finalizers ran. Returns its kubeconfig (and a
+ * file of it, for operator processes). `allocatorRole` replaces the allocator Role (a test of what
+ * happens with fewer rights).
  */
 export async function operatorIdentity(
-  leaseNamespace: string,
+  platformNamespace: string,
+  options: { allocatorRole?: string } = {},
 ): Promise<{ user: string; kubeConfig: KubeConfig; file: string }> {
   const user = uniqueName('boxoffice-operator');
   await kubectl(
@@ -105,37 +111,43 @@ export async function operatorIdentity(
     'operator/rbac/clusterrole.yaml',
   );
   await kubectl('create', 'clusterrolebinding', user, '--clusterrole=boxoffice-operator', `--user=${user}`);
-  await kubectl('apply', '-n', leaseNamespace, '-f', 'operator/rbac/leader-election-role.yaml');
-  await kubectl(
-    'create',
-    'rolebinding',
-    '-n',
-    leaseNamespace,
-    user,
-    '--role=boxoffice-operator-leader-election',
-    `--user=${user}`,
-  );
+  const allocatorRole = options.allocatorRole ?? 'boxoffice-operator-allocators';
+  if (!options.allocatorRole)
+    await kubectl('apply', '-n', platformNamespace, '-f', 'operator/rbac/allocators-role.yaml');
+  await kubectl('apply', '-n', platformNamespace, '-f', 'operator/rbac/leader-election-role.yaml');
+  for (const role of ['boxoffice-operator-leader-election', allocatorRole])
+    await kubectl(
+      'create',
+      'rolebinding',
+      '-n',
+      platformNamespace,
+      `${user}-${role}`,
+      `--role=${role}`,
+      `--user=${user}`,
+    );
   const config = kubeConfigAs(user);
   const file = join(tmpdir(), `${user}.kubeconfig`);
   writeFileSync(file, config.exportConfig(), { mode: 0o600 });
   return { user, kubeConfig: config, file };
 }
 
-/** The allocator pods' principal, as plain env (the local way; a cluster uses ALLOCATOR_KAFKA_SECRET). */
+/** The Secret allocators read their credentials from, in the platform's namespace (as the chart's). */
+export const ALLOCATOR_SECRET = 'boxoffice-allocator';
+
+/** The allocator pods' own Kafka principal, for their Secret (none on a broker without authentication). */
 function allocatorKafkaPrincipal(): Record<string, string> {
-  const allocator = kafkaEnv('allocator');
-  if (!allocator.KAFKA_SASL_USERNAME || !allocator.KAFKA_SASL_PASSWORD) return {};
-  return {
-    ALLOCATOR_KAFKA_SASL_USERNAME: allocator.KAFKA_SASL_USERNAME,
-    ALLOCATOR_KAFKA_SASL_PASSWORD: allocator.KAFKA_SASL_PASSWORD,
-  };
+  const { KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD } = kafkaEnv('allocator');
+  return KAFKA_SASL_USERNAME && KAFKA_SASL_PASSWORD ? { KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD } : {};
 }
 
-/** One suite's world: its namespace, database, Kafka admin, and an operator watching that namespace. */
+/**
+ * One suite's world: its organizer namespace, database, Kafka admin, its platform namespace (the
+ * operator's own: Lease, allocators and their Secret), and an operator watching the organizer's.
+ */
 export class OperatorWorld {
   namespace!: string;
-  /** Where the operator's Lease lives: its own namespace, not a watched one. */
-  leaseNamespace!: string;
+  /** The operator's own namespace, never a watched one: its Lease, every allocator, their Secret. */
+  platformNamespace!: string;
   databaseUrl!: string;
   pool!: pg.Pool;
   admin!: Admin;
@@ -155,8 +167,22 @@ export class OperatorWorld {
     // The operator's own principal: provisioning must need no more than its ACLs grant.
     this.admin = kafkaAs('operator', prefix).admin();
     await this.admin.connect();
-    this.leaseNamespace = await createNamespace(uniqueName(`${prefix}-lease`));
-    this.identity = await operatorIdentity(this.leaseNamespace);
+    this.platformNamespace = await createNamespace(uniqueName(`${prefix}-platform`));
+    await kubectl(
+      'create',
+      'secret',
+      'generic',
+      ALLOCATOR_SECRET,
+      '-n',
+      this.platformNamespace,
+      `--from-literal=DATABASE_URL=${this.databaseUrl}`,
+      `--from-literal=REDIS_URL=${dependencies().redisUrl}`,
+      ...Object.entries(allocatorKafkaPrincipal()).map(([key, value]) => `--from-literal=${key}=${value}`),
+    );
+    // KEDA's Kafka principal for the ScaledObjects, where the chart puts it: the platform namespace.
+    const keda = kedaKafkaPrincipal(dependencySettings());
+    if (keda) applyManifest({ apiVersion: 'v1', kind: 'List', items: kafkaTriggerAuthentication(this.platformNamespace, keda) });
+    this.identity = await operatorIdentity(this.platformNamespace);
     if (options.operator ?? true) {
       this.controller = await startController({
         kubeConfig: this.identity.kubeConfig,
@@ -175,13 +201,16 @@ export class OperatorWorld {
       DATABASE_URL: this.databaseUrl,
       REDIS_URL: settings.redisUrl,
       ...kafkaEnv('operator'),
-      ...allocatorKafkaPrincipal(),
-      // KEDA's scaler logs in to Kafka as its own principal (the local KEDA's, from deps).
-      ...(settings.kedaTriggerAuthentication
-        ? { KEDA_KAFKA_TRIGGER_AUTHENTICATION: settings.kedaTriggerAuthentication }
+      ...(allocatorKafkaPrincipal().KAFKA_SASL_USERNAME ? { ALLOCATOR_KAFKA_SECRET: ALLOCATOR_SECRET } : {}),
+      // KEDA's scaler logs in to Kafka as its own principal (the local KEDA's, from deps), through the
+      // TriggerAuthentication beside the ScaledObjects.
+      ...(kedaKafkaPrincipal(dependencySettings())
+        ? { KEDA_KAFKA_TRIGGER_AUTHENTICATION: KEDA_TRIGGER_AUTHENTICATION }
         : {}),
       WATCH_NAMESPACE: this.namespace,
-      LEASE_NAMESPACE: this.leaseNamespace,
+      // ALLOCATOR_NAMESPACE is left to its default: the operator's own (the Lease's) namespace.
+      LEASE_NAMESPACE: this.platformNamespace,
+      ALLOCATOR_SECRET_ENV: JSON.stringify({ DATABASE_URL: ALLOCATOR_SECRET, REDIS_URL: ALLOCATOR_SECRET }),
       RESYNC_SECONDS: '2',
       ...extra,
     };
@@ -191,6 +220,32 @@ export class OperatorWorld {
     return operatorConfig.parse(this.env(extra));
   }
 
+  /** The allocator Deployment of one of this world's events, where it runs: the platform namespace. */
+  async allocator(name: string): Promise<V1Deployment> {
+    return kubeConfig()
+      .makeApiClient(AppsV1Api)
+      .readNamespacedDeployment({
+        name: allocatorName({ namespace: this.namespace, name }),
+        namespace: this.platformNamespace,
+      });
+  }
+
+  /** The allocator Deployments and ScaledObjects of one of this world's events (by their labels). */
+  async children(name: string): Promise<string[]> {
+    const selector = `boxoffice.dev/event-namespace=${this.namespace},boxoffice.dev/event-name=${name}`;
+    const out = await kubectl(
+      'get',
+      'deployments,scaledobjects',
+      '-n',
+      this.platformNamespace,
+      '-l',
+      selector,
+      '-o',
+      'name',
+    );
+    return out.split('\n').filter(Boolean);
+  }
+
   /**
    * Deleting the namespace with the operator still running must complete: each finalizer stops its
    * sale and lets go (a namespace full of TicketEvents never hangs).
@@ -198,7 +253,7 @@ export class OperatorWorld {
   async stop(): Promise<void> {
     if (this.namespace) await kubectl('delete', 'namespace', this.namespace, '--timeout=90s');
     await this.controller?.stop();
-    if (this.leaseNamespace) await kubectl('delete', 'namespace', this.leaseNamespace, '--wait=false');
+    if (this.platformNamespace) await kubectl('delete', 'namespace', this.platformNamespace, '--wait=false');
     if (this.identity) await kubectl('delete', 'clusterrolebinding', this.identity.user);
     await this.admin?.disconnect();
     await this.pool?.end();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { kubeConfig, kubectl } from '@boxoffice/testkit';
-import { ApiException, AppsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { ApiException, CustomObjectsApi } from '@kubernetes/client-node';
+import { allocatorName } from '../src/desired/index.ts';
 import { applyManifest, OperatorWorld, readEvent, ticketEvent } from './fixtures.ts';
 
 /**
@@ -23,17 +24,17 @@ describe('the operator without KEDA (real kube-apiserver, Kafka, PostgreSQL)', (
       status: 'False',
       reason: 'KedaNotInstalled',
     });
-    const deployment = await kubeConfig()
-      .makeApiClient(AppsV1Api)
-      .readNamespacedDeployment({ name: 'solo-allocator', namespace });
+    const deployment = await world.allocator('solo');
     expect(deployment.spec?.replicas).toBe(2);
-    const scaledObject = kubeConfig().makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
-      group: 'keda.sh',
-      version: 'v1alpha1',
-      namespace,
-      plural: 'scaledobjects',
-      name: 'solo-allocator',
-    });
+    const scaledObject = kubeConfig()
+      .makeApiClient(CustomObjectsApi)
+      .getNamespacedCustomObject({
+        group: 'keda.sh',
+        version: 'v1alpha1',
+        namespace: world.platformNamespace,
+        plural: 'scaledobjects',
+        name: allocatorName({ namespace, name: 'solo' }),
+      });
     await expect(scaledObject).rejects.toBeInstanceOf(ApiException);
     await expect(scaledObject).rejects.toMatchObject({ code: 404 });
   });

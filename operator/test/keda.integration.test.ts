@@ -16,14 +16,12 @@ import {
   eventually,
   kafkaAs,
   kafkaEnv,
-  kubeConfig,
-  kubectl,
   uniqueName,
 } from '@boxoffice/testkit';
-import { AppsV1Api } from '@kubernetes/client-node';
 import type { Producer } from 'kafkajs';
 import { startService, stopAll, waitReady, type PlatformProcess } from '../../loadtest/platform-processes.ts';
 import { freePort } from '../../scripts/deps/processes.ts';
+import { nodeRuntime } from '../../scripts/local/node-runtime.ts';
 import { startWorkloadRunner, type WorkloadRunner } from '../../scripts/local/workload-runner.ts';
 import { applyManifest, OperatorWorld, readEvent, ticketEvent } from './fixtures.ts';
 
@@ -39,12 +37,12 @@ const JWT = {
  * metrics server; the HPA controller of kube-controller-manager reads the lag through the
  * aggregation layer): the operator, purchase-api as its own process (with its expiry sweeper), and
  * the workload runner starting one allocator process per allocator pod the control plane
- * schedules. KEDA polls every second and cools down after 10 s (operator config) so the test
+ * schedules, in the platform namespace where tenant isolation puts allocators, ScaledObjects and
+ * KEDA's TriggerAuthentication. KEDA polls every second and cools down after 10 s (operator config) so the test
  * sees the whole cycle; the HPA controller looks every 5 s (scripts/deps/kube.ts).
  */
 describe('KEDA scaling an event allocator (real KEDA, HPA controller, kube-apiserver, Kafka, PostgreSQL)', () => {
   const world = new OperatorWorld();
-  const apps = kubeConfig().makeApiClient(AppsV1Api);
   const logDir = mkdtempSync(join(tmpdir(), 'keda-test-'));
   const runnerLog: string[] = [];
   let runner: WorkloadRunner;
@@ -73,10 +71,19 @@ describe('KEDA scaling an event allocator (real KEDA, HPA controller, kube-apise
     );
   };
   const replicas = async (event = name): Promise<number> =>
-    (await apps.readNamespacedDeployment({ name: `${event}-allocator`, namespace })).spec?.replicas ?? -1;
-  /** The allocator processes the workload runner runs for `event`'s pods. */
+    (await world.allocator(event)).spec?.replicas ?? -1;
+  /** The allocator pods the workload runner runs for `event` (labelled with their event). */
   const allocatorProcesses = (event = name): string[] =>
-    runner.running().filter((id) => id.startsWith(`${namespace}/${event}-allocator-`));
+    runner
+      .pods()
+      .filter(
+        (pod) =>
+          pod.namespace === world.platformNamespace &&
+          pod.labels['app.kubernetes.io/component'] === 'allocator' &&
+          pod.labels['boxoffice.dev/event-namespace'] === namespace &&
+          pod.labels['boxoffice.dev/event-name'] === event,
+      )
+      .map((pod) => pod.name);
   const condition = async (type: string) =>
     (await readEvent(namespace, name)).status?.conditions?.find((c) => c.type === type);
 
@@ -106,14 +113,22 @@ describe('KEDA scaling an event allocator (real KEDA, HPA controller, kube-apise
 
   beforeAll(async () => {
     await world.start('keda', {
-      env: { KEDA_POLLING_INTERVAL_SECONDS: '1', KEDA_COOLDOWN_PERIOD_SECONDS: '10' },
+      env: {
+        KEDA_POLLING_INTERVAL_SECONDS: '1',
+        KEDA_COOLDOWN_PERIOD_SECONDS: '10',
+        OTEL_TRACES_EXPORTER: 'none',
+      },
     });
     namespace = world.namespace;
     runner = await startWorkloadRunner({
       kubeconfig: dependencies().kubeconfig,
+      runtime: nodeRuntime(),
       logDir,
-      namespace,
-      log: (line) => runnerLog.push(`${new Date().toISOString()} ${line}`),
+      workDir: join(logDir, 'pods'),
+      namespaces: [world.platformNamespace],
+      log: (line, level) => {
+        if (level !== 'debug') runnerLog.push(`${new Date().toISOString()} ${line}`);
+      },
     });
     const port = await freePort();
     purchaseApi = startService(
@@ -277,17 +292,22 @@ describe("ScalerReady when KEDA's trigger cannot read the lag (real KEDA, Kafka)
   const authentication = uniqueName('wrong-kafka-password');
 
   beforeAll(async () => {
-    // A ClusterTriggerAuthentication with the right user and a wrong password, as a typo would make it.
+    await world.start('keda-bad', {
+      env: { KEDA_KAFKA_TRIGGER_AUTHENTICATION: authentication, KEDA_POLLING_INTERVAL_SECONDS: '1' },
+    });
+    // A TriggerAuthentication beside the ScaledObjects with the right user and a wrong password, as
+    // a typo would make it.
+    const namespace = world.platformNamespace;
     applyManifest({
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: authentication, namespace: 'keda' },
+      metadata: { name: authentication, namespace },
       stringData: { username: 'boxoffice-keda', password: 'not-the-password' },
     });
     applyManifest({
       apiVersion: 'keda.sh/v1alpha1',
-      kind: 'ClusterTriggerAuthentication',
-      metadata: { name: authentication },
+      kind: 'TriggerAuthentication',
+      metadata: { name: authentication, namespace },
       spec: {
         secretTargetRef: ['username', 'password'].map((key) => ({
           parameter: key,
@@ -296,14 +316,9 @@ describe("ScalerReady when KEDA's trigger cannot read the lag (real KEDA, Kafka)
         })),
       },
     });
-    await world.start('keda-bad', {
-      env: { KEDA_KAFKA_TRIGGER_AUTHENTICATION: authentication, KEDA_POLLING_INTERVAL_SECONDS: '1' },
-    });
   });
   afterAll(async () => {
     await world.stop();
-    await kubectl('delete', 'clustertriggerauthentication', authentication, '--ignore-not-found');
-    await kubectl('delete', 'secret', '-n', 'keda', authentication, '--ignore-not-found');
   });
 
   it("reports KEDA's failing trigger as ScalerReady=False, and the event is not Ready", async () => {

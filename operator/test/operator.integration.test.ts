@@ -3,17 +3,17 @@ import { newOrderId } from '@boxoffice/inventory';
 import { applyShardBatch, eventTopic, shardAvailability } from '@boxoffice/store';
 import { eventually, kubeConfig, kubectl, uniqueName } from '@boxoffice/testkit';
 import { ApiException, AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
-import { applyManifest, OperatorWorld, readEvent, ticketEvent } from './fixtures.ts';
+import { allocatorName } from '../src/desired/index.ts';
+import { ALLOCATOR_SECRET, applyManifest, OperatorWorld, readEvent, ticketEvent } from './fixtures.ts';
 
 describe('the TicketEvent operator (real kube-apiserver, Kafka, PostgreSQL)', () => {
   const world = new OperatorWorld();
-  const apps = kubeConfig().makeApiClient(AppsV1Api);
   const custom = kubeConfig().makeApiClient(CustomObjectsApi);
   beforeAll(() => world.start('op'));
   afterAll(() => world.stop());
 
-  it('turns an applied TicketEvent into a topic, shard rows, an allocator Deployment and a ScaledObject, and reports Ready', async () => {
-    const { namespace, admin, pool } = world;
+  it("turns an applied TicketEvent into a topic, shard rows, an allocator Deployment and a ScaledObject in the platform's namespace, and reports Ready", async () => {
+    const { namespace, platformNamespace, admin, pool } = world;
     applyManifest(ticketEvent(namespace, 'gala'));
     await kubectl('wait', '--for=condition=Ready', '--timeout=60s', '-n', namespace, 'tev/gala');
 
@@ -25,21 +25,28 @@ describe('the TicketEvent operator (real kube-apiserver, Kafka, PostgreSQL)', ()
 
     const event = await readEvent(namespace, 'gala');
     expect(event.metadata.finalizers).toContain('boxoffice.dev/inventory');
-    const deployment = await apps.readNamespacedDeployment({ name: 'gala-allocator', namespace });
-    expect(deployment.metadata?.ownerReferences).toEqual([
-      expect.objectContaining({
-        kind: 'TicketEvent',
-        name: 'gala',
-        uid: event.metadata.uid,
-        controller: true,
-      }),
-    ]);
+    const name = allocatorName({ namespace, name: 'gala' });
+    const deployment = await world.allocator('gala');
+    expect(deployment.metadata).toMatchObject({ name, namespace: platformNamespace });
+    expect(deployment.metadata?.labels).toMatchObject({
+      'app.kubernetes.io/part-of': 'boxoffice',
+      'app.kubernetes.io/component': 'allocator',
+      'boxoffice.dev/event-namespace': namespace,
+      'boxoffice.dev/event-name': 'gala',
+    });
+    expect(deployment.metadata?.ownerReferences).toBeUndefined();
     expect(deployment.spec?.template.spec?.containers[0]?.env).toEqual(
       expect.arrayContaining([
         { name: 'EVENT_NAMESPACE', value: namespace },
         { name: 'EVENT_NAME', value: 'gala' },
+        {
+          name: 'DATABASE_URL',
+          valueFrom: { secretKeyRef: { name: ALLOCATOR_SECRET, key: 'DATABASE_URL' } },
+        },
+        { name: 'REDIS_URL', valueFrom: { secretKeyRef: { name: ALLOCATOR_SECRET, key: 'REDIS_URL' } } },
       ]),
     );
+    expect(JSON.stringify(deployment.spec)).not.toContain(world.databaseUrl);
     // replicas belong to KEDA: the operator's field manager does not own them.
     const owned = deployment.metadata?.managedFields?.find((f) => f.manager === 'boxoffice-operator');
     expect(owned?.operation).toBe('Apply');
@@ -48,21 +55,22 @@ describe('the TicketEvent operator (real kube-apiserver, Kafka, PostgreSQL)', ()
     const scaledObject = (await custom.getNamespacedCustomObject({
       group: 'keda.sh',
       version: 'v1alpha1',
-      namespace,
+      namespace: platformNamespace,
       plural: 'scaledobjects',
-      name: 'gala-allocator',
+      name,
     })) as {
-      metadata: { ownerReferences: { uid: string; controller: boolean }[] };
+      metadata: { labels: Record<string, string> };
       spec: {
         scaleTargetRef: { name: string };
         triggers: { type: string; metadata: Record<string, string> }[];
       };
     };
-    expect(scaledObject.metadata.ownerReferences).toEqual([
-      expect.objectContaining({ uid: event.metadata.uid, controller: true }),
-    ]);
+    expect(scaledObject.metadata.labels).toMatchObject({
+      'boxoffice.dev/event-namespace': namespace,
+      'boxoffice.dev/event-name': 'gala',
+    });
     expect(scaledObject.spec).toMatchObject({
-      scaleTargetRef: { name: 'gala-allocator' },
+      scaleTargetRef: { name },
       minReplicaCount: 1,
       maxReplicaCount: 3,
     });
@@ -82,7 +90,7 @@ describe('the TicketEvent operator (real kube-apiserver, Kafka, PostgreSQL)', ()
           ? {
               authenticationRef: {
                 name: world.env().KEDA_KAFKA_TRIGGER_AUTHENTICATION,
-                kind: 'ClusterTriggerAuthentication',
+                kind: 'TriggerAuthentication',
               },
             }
           : {}),
@@ -116,17 +124,23 @@ describe('the TicketEvent operator (real kube-apiserver, Kafka, PostgreSQL)', ()
     expect(await kubectl('explain', 'tev.status.conditions.reason')).toMatch(/reason/i);
   });
 
-  it('runs with no more rights than its RBAC grants', async () => {
+  it('runs with no more rights than its RBAC grants: no Secret anywhere, no Deployment outside the platform namespace', async () => {
     const { kubeConfig: operator } = world.identity;
-    const secrets = operator.makeApiClient(CoreV1Api).listNamespacedSecret({ namespace: world.namespace });
-    await expect(secrets).rejects.toBeInstanceOf(ApiException);
-    await expect(secrets).rejects.toMatchObject({ code: 403 });
-    const pods = operator.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: world.namespace });
-    await expect(pods).rejects.toMatchObject({ code: 403 });
-    const removal = operator
+    for (const namespace of [world.namespace, world.platformNamespace]) {
+      const secrets = operator.makeApiClient(CoreV1Api).listNamespacedSecret({ namespace });
+      await expect(secrets).rejects.toBeInstanceOf(ApiException);
+      await expect(secrets).rejects.toMatchObject({ code: 403 });
+      const pods = operator.makeApiClient(CoreV1Api).listNamespacedPod({ namespace });
+      await expect(pods).rejects.toMatchObject({ code: 403 });
+    }
+    const secret = operator
+      .makeApiClient(CoreV1Api)
+      .readNamespacedSecret({ name: ALLOCATOR_SECRET, namespace: world.platformNamespace });
+    await expect(secret).rejects.toMatchObject({ code: 403 });
+    const elsewhere = operator
       .makeApiClient(AppsV1Api)
-      .deleteNamespacedDeployment({ name: 'gala-allocator', namespace: world.namespace });
-    await expect(removal).rejects.toMatchObject({ code: 403 });
+      .listNamespacedDeployment({ namespace: world.namespace });
+    await expect(elsewhere).rejects.toMatchObject({ code: 403 });
   });
 
   it('shows sold and held counts in status after purchases', async () => {
@@ -184,24 +198,19 @@ describe('the TicketEvent operator (real kube-apiserver, Kafka, PostgreSQL)', ()
     const { namespace } = world;
     applyManifest(ticketEvent(namespace, 'quiet'));
     await kubectl('wait', '--for=condition=Ready', '--timeout=60s', '-n', namespace, 'tev/quiet');
-    await eventually(
-      async () =>
-        expect(
-          (await apps.readNamespacedDeployment({ name: 'quiet-allocator', namespace })).status
-            ?.availableReplicas,
-        ).toBe(1),
-      { timeoutMs: 60_000 },
-    );
+    await eventually(async () => expect((await world.allocator('quiet')).status?.availableReplicas).toBe(1), {
+      timeoutMs: 60_000,
+    });
     const versions = async (): Promise<(string | undefined)[]> => [
       (await readEvent(namespace, 'quiet')).metadata.resourceVersion,
-      (await apps.readNamespacedDeployment({ name: 'quiet-allocator', namespace })).metadata?.resourceVersion,
+      (await world.allocator('quiet')).metadata?.resourceVersion,
       (
         (await custom.getNamespacedCustomObject({
           group: 'keda.sh',
           version: 'v1alpha1',
-          namespace,
+          namespace: world.platformNamespace,
           plural: 'scaledobjects',
-          name: 'quiet-allocator',
+          name: allocatorName({ namespace, name: 'quiet' }),
         })) as { metadata: { resourceVersion: string } }
       ).metadata.resourceVersion,
     ];
@@ -212,10 +221,11 @@ describe('the TicketEvent operator (real kube-apiserver, Kafka, PostgreSQL)', ()
     expect(await versions()).toEqual(before);
   });
 
-  it('stops sales on delete, keeps the orders, and removes its finalizer and children', async () => {
+  it('stops sales on delete, keeps the orders, and removes its finalizer and its children from the platform namespace', async () => {
     const { namespace, pool } = world;
     applyManifest(ticketEvent(namespace, 'farewell'));
     await kubectl('wait', '--for=condition=Ready', '--timeout=60s', '-n', namespace, 'tev/farewell');
+    expect(await world.children('farewell')).toHaveLength(2);
     await applyShardBatch(
       pool,
       { namespace, name: 'farewell' },
@@ -243,14 +253,8 @@ describe('the TicketEvent operator (real kube-apiserver, Kafka, PostgreSQL)', ()
     expect(rows[0]!.closed_at).not.toBeNull();
     expect(Number(rows[0]!.orders)).toBe(1);
     await expect(kubectl('get', 'tev', '-n', namespace, 'farewell')).rejects.toThrow(/NotFound/);
-    await eventually(
-      async () =>
-        expect(
-          (await apps.listNamespacedDeployment({ namespace, labelSelector: 'boxoffice.dev/event=farewell' }))
-            .items,
-        ).toEqual([]),
-      { timeoutMs: 60_000 },
-    );
+    // The finalizer deleted them before it let go: no garbage collection to wait for.
+    expect(await world.children('farewell')).toEqual([]);
   });
 
   it('deletes the purchase topic on delete when the policy says Delete and nothing is in flight', async () => {

@@ -11,6 +11,7 @@ export const CHART_RBAC_TEMPLATE = 'charts/boxoffice/templates/operator/_rbac-ru
 export const RBAC_SOURCES = {
   'boxoffice.operator.clusterRules': 'operator/rbac/clusterrole.yaml',
   'boxoffice.operator.leaderElectionRules': 'operator/rbac/leader-election-role.yaml',
+  'boxoffice.operator.allocatorRules': 'operator/rbac/allocators-role.yaml',
 };
 
 /** The `rules` of a Role or ClusterRole file, as YAML with its comments. */

@@ -101,6 +101,10 @@ function imageReference(defaults: { repository: string; pullPolicy: string }, do
 
 /** Scheduling and pod metadata every Deployment of the chart accepts. */
 const podPlacement = () => ({
+  minReadySeconds: count(
+    0,
+    'Seconds a new pod must stay ready before it counts as available; a rolling update waits that long before it stops an old pod.',
+  ),
   podAnnotations: stringMap('Annotations on the pods.'),
   podLabels: stringMap('Extra labels on the pods.'),
   nodeSelector: stringMap('Node selector.'),
@@ -128,7 +132,7 @@ const disruptionBudget = (doc: string) =>
     doc,
   );
 
-function api(
+function api<Extra extends z.ZodRawShape>(
   options: {
     name: string;
     main: string;
@@ -136,7 +140,7 @@ function api(
     requests: { cpu: string; memory: string };
     limits: { cpu: string; memory: string };
   },
-  extra: z.ZodRawShape,
+  extra: Extra,
 ) {
   return group(
     {
@@ -178,8 +182,13 @@ function api(
 }
 
 /** A credential: either its value (the chart writes it to its Secret) or an existing Secret's key. */
-const secretRef = (key: string, what: string, valueKey: string) => ({
-  [valueKey]: text('', `The ${what}, stored in the chart's Secret; leave empty when existingSecret is set.`),
+const secretRef = <Key extends string>(key: string, what: string, valueKey: Key) => ({
+  ...({
+    [valueKey]: text(
+      '',
+      `The ${what}, stored in the chart's Secret; leave empty when existingSecret is set.`,
+    ),
+  } as Record<Key, ReturnType<typeof text>>),
   existingSecret: text('', `An existing Secret holding the ${what} instead.`),
   existingSecretKey: text(key, 'The key of existingSecret that holds it.'),
 });
@@ -204,7 +213,7 @@ export const valuesSchema = z.strictObject({
   imagePullSecrets: leaf(
     z.array(z.strictObject({ name: z.string().min(1) })),
     [],
-    'Pull secrets of the operator and API pods.',
+    'Pull secrets of the operator, API and allocator pods (for allocators, Secrets in operator.allocators.namespace).',
   ),
   prefix: leaf(
     z.string().regex(/^[a-z0-9-]*$/),
@@ -219,6 +228,23 @@ export const valuesSchema = z.strictObject({
   telemetry: group(
     {
       otlpEndpoint: text('', 'OTEL_EXPORTER_OTLP_ENDPOINT for traces; empty: tracing export is off.'),
+      sampler: leaf(
+        z.enum([
+          'parentbased_traceidratio',
+          'parentbased_always_on',
+          'parentbased_always_off',
+          'traceidratio',
+          'always_on',
+          'always_off',
+        ]),
+        'parentbased_traceidratio',
+        'OTEL_TRACES_SAMPLER of every component and allocator (docs/observability.md, "Traces").',
+      ),
+      samplerRatio: leaf(
+        z.number().min(0).max(1),
+        0.1,
+        'OTEL_TRACES_SAMPLER_ARG: the share of new traces kept by the *traceidratio samplers.',
+      ),
     },
     'OpenTelemetry.',
   ),
@@ -251,8 +277,46 @@ export const valuesSchema = z.strictObject({
         '',
         'A Secret whose keys become environment variables of every Kafka client (credentials, when Kafka authentication is configured).',
       ),
+      allocatorUsername: text(
+        '',
+        "The allocators' own Kafka principal (SASL), stored with allocatorPassword in the chart's Secret; leave empty when allocatorSecret is set. One of the two is required when Kafka authenticates.",
+      ),
+      allocatorPassword: text('', "The allocators' Kafka password, stored in the chart's Secret."),
+      allocatorSecret: text(
+        '',
+        "An existing Secret in the allocators' namespace with the allocators' own principal instead (keys KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD, optionally KAFKA_TLS_CA).",
+      ),
     },
     'Kafka.',
+  ),
+  keda: group(
+    {
+      kafka: group(
+        {
+          username: text(
+            '',
+            "KEDA's own Kafka principal (SASL), for its scaler reading the allocator groups' lag: with password, the chart creates a Secret and a TriggerAuthentication with it in the allocators' namespace, beside their ScaledObjects (KEDA_KAFKA_TRIGGER_AUTHENTICATION). Needed when Kafka authenticates and KEDA is installed (else ScalerReady=False); empty with no existingSecret: KEDA's triggers carry no credentials.",
+          ),
+          password: text('', "KEDA's Kafka password, stored in that Secret."),
+          ca: text('', "PEM of the CA of the brokers' TLS certificates, for KEDA (with kafka TLS and a private CA)."),
+          existingSecret: text(
+            '',
+            "An existing Secret in the allocators' namespace with KEDA's principal instead (keys username and password): the chart creates only the TriggerAuthentication.",
+          ),
+          existingTriggerAuthentication: text(
+            '',
+            'An existing TriggerAuthentication in the allocators\' namespace (or, with existingTriggerAuthenticationKind, a ClusterTriggerAuthentication) instead: the chart creates nothing for KEDA.',
+          ),
+          existingTriggerAuthenticationKind: leaf(
+            z.enum(['TriggerAuthentication', 'ClusterTriggerAuthentication']),
+            'TriggerAuthentication',
+            'Its kind: ClusterTriggerAuthentication for a KEDA that reads Secrets from its own namespace only.',
+          ),
+        },
+        "KEDA's Kafka credentials (KEDA itself is installed in the cluster separately).",
+      ),
+    },
+    'KEDA, which scales each allocator on its consumer lag.',
   ),
   jwt: group(
     {
@@ -306,7 +370,7 @@ export const valuesSchema = z.strictObject({
         {
           create: flag(
             true,
-            'Create the operator ClusterRole (from operator/rbac), the leader-election Role and their bindings.',
+            'Create the operator ClusterRole (from operator/rbac), its Roles for the Lease and the allocators, and their bindings.',
           ),
         },
         'RBAC.',
@@ -316,7 +380,7 @@ export const valuesSchema = z.strictObject({
         {
           namespace: text(
             '',
-            'The namespace allocators are to run in (ALLOCATOR_NAMESPACE; the operator reads it once allocators move out of organizer namespaces); empty: the release namespace.',
+            "The platform namespace every event's allocator runs in, away from organizers (ALLOCATOR_NAMESPACE; the operator's Role there is created with the chart); empty: the release namespace. Another namespace must exist and hold the Secrets postgresql.existingSecret and redis.existingSecret name.",
           ),
           image: imageReference({ repository: '', pullPolicy: '' }, 'Allocator image.', true),
           args: leaf(z.array(z.string()), ['allocator'], 'Arguments to the image: the service it runs.'),
@@ -381,10 +445,12 @@ export const valuesSchema = z.strictObject({
             pathType: 'ImplementationSpecific',
             service: 'purchase-api',
           },
+          // One order, exactly: GET and DELETE (release) share it; purchase-api serves both.
+          { path: '/v1/orders/[^/]+$', pathType: 'ImplementationSpecific', service: 'purchase-api' },
           { path: '/v1/payments', pathType: 'Prefix', service: 'purchase-api' },
           { path: '/v1', pathType: 'Prefix', service: 'query-api' },
         ],
-        'Paths and the API that serves them: placing orders and payment webhooks to purchase-api, reads to query-api (see the README for DELETE /v1/orders/{id}).',
+        'Paths and the API that serves them: placing, reading and releasing one order and payment webhooks to purchase-api, other reads to query-api.',
       ),
     },
     'Ingress.',
@@ -424,10 +490,30 @@ export const valuesSchema = z.strictObject({
       ),
       prometheusRule: group(
         {
-          enabled: flag(false, 'A PrometheusRule with the platform alerts.'),
+          enabled: flag(
+            false,
+            'A PrometheusRule with the recording and alert rules of observability/alerts (each alert links its runbook).',
+          ),
           labels: stringMap('Labels your Prometheus selects rules by.'),
         },
         'PrometheusRule.',
+      ),
+      dashboards: group(
+        {
+          enabled: flag(
+            false,
+            "ConfigMaps with the Grafana dashboards of observability/dashboards, labelled for Grafana's dashboard sidecar.",
+          ),
+          labels: stringMap('Labels the sidecar selects dashboard ConfigMaps by.', {
+            grafana_dashboard: '1',
+          }),
+          annotations: stringMap("Annotations on the ConfigMaps (e.g. the sidecar's folder annotation)."),
+          namespace: text(
+            '',
+            'Namespace of the ConfigMaps (where the sidecar looks, when it does not watch every namespace); empty: the release namespace.',
+          ),
+        },
+        'Grafana dashboards.',
       ),
     },
     'Prometheus Operator objects.',

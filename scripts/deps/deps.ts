@@ -4,6 +4,7 @@ import { KubeControlPlane } from './kube.ts';
 import { Kafka } from './kafka.ts';
 import type { Part } from './part.ts';
 import { Helm } from './helm.ts';
+import { Jaeger } from './jaeger.ts';
 import { Keda } from './keda.ts';
 import { envFile, stateDir } from './paths.ts';
 import { Postgres } from './postgres.ts';
@@ -18,6 +19,7 @@ export const parts: Part[] = [
   new Keda(),
   new Tools(),
   new Helm(),
+  new Jaeger(),
 ];
 
 /** Installs or builds every part that the environment does not already provide. */

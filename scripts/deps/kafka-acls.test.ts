@@ -58,6 +58,14 @@ describe("the components' Kafka ACLs", () => {
     expect(() => aclEntries(kedaGrants(), {})).toThrow('no Kafka username for keda');
   });
 
+  it('let analytics only read order events in its own groups', () => {
+    expect(rights(grants, 'analytics')).toEqual([
+      'DESCRIBE topic blue.boxoffice.order-events',
+      'READ group blue.boxoffice-analytics*',
+      'READ topic blue.boxoffice.order-events',
+    ]);
+  });
+
   it('name the default installation’s shared topics without a prefix', () => {
     expect(componentGrants('').map((grant) => grant.name)).toContain('boxoffice.order-events');
   });
@@ -67,6 +75,7 @@ describe("the components' Kafka ACLs", () => {
       'purchase-api': 'u-api',
       allocator: 'u-alloc',
       operator: 'u-op',
+      analytics: 'u-analytics',
     });
     expect(entries.filter((e) => e.principal === 'User:u-api')).toHaveLength(2);
     expect(entries).toContainEqual({

@@ -7,6 +7,8 @@ const { AclOperationTypes: Op, AclPermissionTypes, AclResourceTypes, ResourcePat
 export const PURCHASE_TOPIC_PREFIX = 'boxoffice.purchases.';
 /** Every event's allocator consumer group starts with this (store/naming.ts `allocatorGroupId`). */
 export const ALLOCATOR_GROUP_PREFIX = 'boxoffice-allocator.';
+/** The analytics consumer's group, after BOXOFFICE_PREFIX (analytics/config.ts `analyticsGroupId`). */
+export const ANALYTICS_GROUP = 'boxoffice-analytics';
 
 /** Who is granted: a boxoffice component, or KEDA's Kafka scaler (a principal of the installation). */
 export type Grantee = KafkaComponent | 'keda';
@@ -30,6 +32,8 @@ export interface Grant {
  *   shards of it, and produce order events and dead letters.
  * - the operator creates, grows, inspects and deletes purchase topics, creates the shared topics,
  *   and reads the allocator groups' committed offsets (whether a topic is drained).
+ * - analytics consumes order events in its own groups (`boxoffice-analytics*`: a rebuild starts a
+ *   new one); it writes to no topic.
  */
 export function componentGrants(prefix: string): Grant[] {
   const p = prefix ? `${prefix}.` : '';
@@ -47,6 +51,20 @@ export function componentGrants(prefix: string): Grant[] {
       prefixed: false,
       operations: ['WRITE', 'DESCRIBE'],
     })),
+    {
+      component: 'analytics',
+      resource: 'topic',
+      name: shared[0]!,
+      prefixed: false,
+      operations: ['READ', 'DESCRIBE'],
+    },
+    {
+      component: 'analytics',
+      resource: 'group',
+      name: `${p}${ANALYTICS_GROUP}`,
+      prefixed: true,
+      operations: ['READ'],
+    },
     { component: 'operator', ...purchases, operations: ['CREATE', 'ALTER', 'DELETE', 'DESCRIBE'] },
     { component: 'operator', ...groups, operations: ['DESCRIBE'] },
     ...shared.map((name): Grant => ({

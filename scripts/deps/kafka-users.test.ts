@@ -2,7 +2,13 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { createKafkaUsers, externalKafkaSettings, kafkaEnvFor, writeKafkaUsers } from './kafka-users.ts';
+import {
+  completeKafkaUsers,
+  createKafkaUsers,
+  externalKafkaSettings,
+  kafkaEnvFor,
+  writeKafkaUsers,
+} from './kafka-users.ts';
 
 describe("the local broker's principals", () => {
   const dir = mkdtempSync(join(tmpdir(), 'kafka-users-'));
@@ -14,7 +20,7 @@ describe("the local broker's principals", () => {
   it('are random per state directory and readable only by their owner', () => {
     const other = createKafkaUsers();
     expect(other.principals.allocator.password).not.toBe(users.principals.allocator.password);
-    expect(new Set(Object.values(users.principals).map((u) => u.password)).size).toBe(4);
+    expect(new Set(Object.values(users.principals).map((u) => u.password)).size).toBe(5);
     expect(statSync(usersFile).mode & 0o077).toBe(0);
   });
 
@@ -26,6 +32,18 @@ describe("the local broker's principals", () => {
       KAFKA_SASL_PASSWORD: users.principals['purchase-api'].password,
     });
     expect(kafkaEnvFor(local, 'allocator').KAFKA_SASL_USERNAME).toBe('boxoffice-allocator');
+  });
+
+  it('are completed, keeping the existing ones, when a users file predates a component', () => {
+    const { analytics: _missing, ...older } = users.principals;
+    const { users: completed, added } = completeKafkaUsers({
+      ...users,
+      principals: older as typeof users.principals,
+    });
+    expect(added).toEqual(['analytics']);
+    expect(completed.principals.analytics.username).toBe('boxoffice-analytics');
+    expect(completed.principals.allocator).toEqual(users.principals.allocator);
+    expect(completeKafkaUsers(users).added).toEqual([]);
   });
 
   it('pick the TLS listener and its CA when asked', () => {

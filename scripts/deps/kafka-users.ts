@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Settings } from './env-file.ts';
 
 /** The components that talk to Kafka, each as its own principal (see kafka-acls.ts for their rights). */
-export const KAFKA_COMPONENTS = ['purchase-api', 'allocator', 'operator'] as const;
+export const KAFKA_COMPONENTS = ['purchase-api', 'allocator', 'operator', 'analytics'] as const;
 export type KafkaComponent = (typeof KAFKA_COMPONENTS)[number];
 /** A component, or `admin`: the superuser, for `deps` itself and tests that inspect topics. */
 export type KafkaPrincipal = KafkaComponent | 'admin';
@@ -39,6 +39,7 @@ export function createKafkaUsers(): KafkaUsers {
       'purchase-api': user('purchase-api'),
       allocator: user('allocator'),
       operator: user('operator'),
+      analytics: user('analytics'),
     },
     broker: user('broker'),
     controller: user('controller'),
@@ -50,6 +51,19 @@ export function componentUsernames(users: KafkaUsers): Record<KafkaComponent, st
   return Object.fromEntries(
     KAFKA_COMPONENTS.map((component) => [component, users.principals[component].username]),
   ) as Record<KafkaComponent, string>;
+}
+
+/**
+ * Adds the principals a users file made by an older checkout lacks (a component added since).
+ * Returns the completed users and the principals added, whose SCRAM credentials the running broker
+ * does not have yet (storage is formatted once).
+ */
+export function completeKafkaUsers(users: KafkaUsers): { users: KafkaUsers; added: KafkaPrincipal[] } {
+  const added = KAFKA_COMPONENTS.filter((component) => !users.principals[component]);
+  if (added.length === 0) return { users, added };
+  const principals = { ...users.principals };
+  for (const component of added) principals[component] = user(component);
+  return { users: { ...users, principals }, added };
 }
 
 export function writeKafkaUsers(file: string, users: KafkaUsers): void {

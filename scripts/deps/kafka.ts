@@ -5,12 +5,14 @@ import type { Settings } from './env-file.ts';
 import { grantComponentAcls } from './kafka-acls.ts';
 import { ensureKafkaTls } from './kafka-tls.ts';
 import {
+  completeKafkaUsers,
   componentUsernames,
   createKafkaUsers,
   externalKafkaSettings,
   kafkaConnectionFor,
   readKafkaUsers,
   writeKafkaUsers,
+  type KafkaPrincipal,
   type KafkaUsers,
 } from './kafka-users.ts';
 import type { Part } from './part.ts';
@@ -146,6 +148,7 @@ export class Kafka implements Part {
     const saved = this.state.savedSettings();
     if (saved && this.running()) {
       if (saved.KAFKA_USERS_FILE) {
+        await this.addMissingUsers(saved);
         await this.grantLocalAcls(saved);
         return saved;
       }
@@ -209,6 +212,7 @@ export class Kafka implements Part {
       KAFKA_VERSION,
     };
     await waitUntil('Kafka', () => this.metadataReady(settings), { timeoutMs: 90_000, pid, logFile });
+    await this.addMissingUsers(settings);
     await this.grantLocalAcls(settings);
     this.state.saveSettings(settings);
     return settings;
@@ -223,7 +227,16 @@ export class Kafka implements Part {
    * (an older checkout ran without authentication) has no SCRAM credentials, so it starts afresh.
    */
   private localUsers(dataDir: string): KafkaUsers {
-    if (existsSync(this.usersFile)) return readKafkaUsers(this.usersFile);
+    if (existsSync(this.usersFile)) {
+      const known = readKafkaUsers(this.usersFile);
+      // Storage formatted afresh gets every principal at format time; otherwise addMissingUsers does.
+      if (!existsSync(join(dataDir, 'meta.properties'))) {
+        const { users } = completeKafkaUsers(known);
+        writeKafkaUsers(this.usersFile, users);
+        return users;
+      }
+      return known;
+    }
     if (existsSync(dataDir)) {
       console.error(
         'boxoffice deps: Kafka data predates authentication; starting the broker with empty storage',
@@ -233,6 +246,57 @@ export class Kafka implements Part {
     const users = createKafkaUsers();
     writeKafkaUsers(this.usersFile, users);
     return users;
+  }
+
+  /**
+   * SCRAM credentials live in the cluster metadata, bootstrapped when storage is formatted: a
+   * component added since (a users file from an older checkout) gets its credentials on the running
+   * broker through the kafka-configs tool, as the admin. The users file is written only after that
+   * succeeds, so an interrupted run adds them again next time (the tool's alter is an upsert).
+   */
+  private async addMissingUsers(settings: Settings): Promise<void> {
+    const known = readKafkaUsers(settings.KAFKA_USERS_FILE!);
+    const { users, added } = completeKafkaUsers(known);
+    if (added.length === 0) return;
+    console.error(`boxoffice deps: adding Kafka principals ${added.join(', ')} to the running broker`);
+    const commandConfig = join(this.state.dir, 'admin-client.properties');
+    writeFileSync(
+      commandConfig,
+      [
+        'security.protocol=SASL_PLAINTEXT',
+        'sasl.mechanism=SCRAM-SHA-512',
+        `sasl.jaas.config=${scramLogin(users.principals.admin)}`,
+        '',
+      ].join('\n'),
+      { mode: 0o600 },
+    );
+    for (const principal of added satisfies KafkaPrincipal[]) {
+      const { username, password } = users.principals[principal];
+      // One mechanism per request: the broker refuses two alterations of one user's credentials in one.
+      for (const mechanism of SCRAM_MECHANISMS)
+        run(
+          'java',
+          [
+            ...javaOptions,
+            '-cp',
+            `${libDir}/*`,
+            'kafka.admin.ConfigCommand',
+            '--bootstrap-server',
+            settings.KAFKA_BROKERS!,
+            '--command-config',
+            commandConfig,
+            '--alter',
+            '--entity-type',
+            'users',
+            '--entity-name',
+            username,
+            '--add-config',
+            `${mechanism}=[password=${password}]`,
+          ],
+          { what: `adding the Kafka principal ${username} (${mechanism})` },
+        );
+    }
+    writeKafkaUsers(settings.KAFKA_USERS_FILE!, users);
   }
 
   /** The components' ACLs for the default installation (no BOXOFFICE_PREFIX), as `npm start` runs it. */

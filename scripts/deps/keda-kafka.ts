@@ -115,3 +115,14 @@ function addScramUser(settings: Settings, credentials: KafkaCredentials, file: s
     { what: `adding KEDA's Kafka principal ${credentials.username}` },
   );
 }
+
+/**
+ * KEDA's Kafka principal as `deps up` left it (KEDA_KAFKA_PRINCIPAL_FILE), for whoever installs a
+ * platform to put into its TriggerAuthentication (the tests' fixtures, `npm start`'s chart values);
+ * none without a local KEDA or on a broker without SASL.
+ */
+export function kedaKafkaPrincipal(settings: Settings): KafkaCredentials | undefined {
+  const file = settings.KEDA_KAFKA_PRINCIPAL_FILE;
+  if (!file || !existsSync(file)) return undefined;
+  return JSON.parse(readFileSync(file, 'utf8')) as KafkaCredentials;
+}

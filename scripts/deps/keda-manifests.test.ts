@@ -51,18 +51,19 @@ describe("the local KEDA's Kubernetes objects", () => {
     expect(METRICS_SERVICE_HOST).toBe('keda-metrics-apiserver.keda.svc');
   });
 
-  it("give KEDA's Kafka scaler its credentials from a Secret in KEDA's namespace", () => {
-    const [secret, auth] = kafkaTriggerAuthentication({
+  it("give KEDA's Kafka scaler its credentials beside the ScaledObjects, in the platform's namespace", () => {
+    const [secret, auth] = kafkaTriggerAuthentication('boxoffice', {
       username: 'boxoffice-keda',
       password: 'keda-secret-1',
       ca: 'PEM',
     }) as [
       { metadata: { namespace: string }; stringData: Record<string, string> },
-      { kind: string; metadata: { name: string }; spec: { secretTargetRef: unknown[] } },
+      { kind: string; metadata: { name: string; namespace: string }; spec: { secretTargetRef: unknown[] } },
     ];
-    expect(secret.metadata.namespace).toBe('keda');
+    expect(secret.metadata.namespace).toBe('boxoffice');
     expect(secret.stringData).toEqual({ username: 'boxoffice-keda', password: 'keda-secret-1', ca: 'PEM' });
-    expect(auth.kind).toBe('ClusterTriggerAuthentication');
+    expect(auth.kind).toBe('TriggerAuthentication');
+    expect(auth.metadata).toMatchObject({ name: 'boxoffice-keda-kafka', namespace: 'boxoffice' });
     expect(auth.spec.secretTargetRef).toEqual([
       { parameter: 'username', name: 'boxoffice-keda-kafka', key: 'username' },
       { parameter: 'password', name: 'boxoffice-keda-kafka', key: 'password' },

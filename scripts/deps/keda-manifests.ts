@@ -1,13 +1,14 @@
 /**
  * The Kubernetes objects the local KEDA needs besides its processes: its namespace, its identity's
- * bindings to KEDA's own roles, the Kafka credentials its scaler uses, and the aggregation-layer
- * registration of its metrics server. Pure functions of names and ports, applied by keda.ts.
+ * bindings to KEDA's own roles and the aggregation-layer registration of its metrics server
+ * (applied by keda.ts); and the Kafka credentials its scaler uses for one platform's ScaledObjects,
+ * which whoever installs the platform puts beside them (the tests' fixtures; the chart's own
+ * templates for `npm start`). Pure functions of names and ports.
  */
 
 export const KEDA_NAMESPACE = 'keda';
-/** The ClusterTriggerAuthentication the operator points its ScaledObjects at (KEDA_KAFKA_TRIGGER_AUTHENTICATION). */
-export const KEDA_TRIGGER_AUTHENTICATION = 'boxoffice-kafka';
-const KAFKA_SECRET = 'boxoffice-keda-kafka';
+/** The TriggerAuthentication (and its Secret) the operator points its ScaledObjects at (KEDA_KAFKA_TRIGGER_AUTHENTICATION). */
+export const KEDA_TRIGGER_AUTHENTICATION = 'boxoffice-keda-kafka';
 const METRICS_SERVICE = 'keda-metrics-apiserver';
 export const METRICS_API_SERVICE = 'v1beta1.external.metrics.k8s.io';
 /** The host name the API server checks the metrics server's certificate against (service.namespace.svc). */
@@ -75,30 +76,30 @@ export function kedaNamespace(): Manifest {
 }
 
 /**
- * KEDA's Kafka principal as a ClusterTriggerAuthentication (its Secret lives in KEDA's namespace,
- * where KEDA looks for the Secrets of cluster-scoped authentications).
+ * KEDA's Kafka principal as a TriggerAuthentication in the platform's namespace, beside the
+ * ScaledObjects that name it (tenant isolation puts allocators there, where organizers read
+ * nothing), with its Secret of KEDA's credentials only. The chart's templates/keda-kafka.yaml makes
+ * the same pair.
  */
-export function kafkaTriggerAuthentication(credentials: {
-  username: string;
-  password: string;
-  ca?: string;
-}): Manifest[] {
+export function kafkaTriggerAuthentication(
+  namespace: string,
+  credentials: { username: string; password: string; ca?: string },
+): Manifest[] {
   const data: Record<string, string> = { username: credentials.username, password: credentials.password };
   if (credentials.ca) data.ca = credentials.ca;
+  const metadata = { name: KEDA_TRIGGER_AUTHENTICATION, namespace, labels };
   return [
-    {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: KAFKA_SECRET, namespace: KEDA_NAMESPACE, labels },
-      type: 'Opaque',
-      stringData: data,
-    },
+    { apiVersion: 'v1', kind: 'Secret', metadata, type: 'Opaque', stringData: data },
     {
       apiVersion: 'keda.sh/v1alpha1',
-      kind: 'ClusterTriggerAuthentication',
-      metadata: { name: KEDA_TRIGGER_AUTHENTICATION, labels },
+      kind: 'TriggerAuthentication',
+      metadata,
       spec: {
-        secretTargetRef: Object.keys(data).map((key) => ({ parameter: key, name: KAFKA_SECRET, key })),
+        secretTargetRef: Object.keys(data).map((key) => ({
+          parameter: key,
+          name: KEDA_TRIGGER_AUTHENTICATION,
+          key,
+        })),
       },
     },
   ];

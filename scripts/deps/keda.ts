@@ -5,6 +5,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -14,8 +15,6 @@ import { DepsError } from './errors.ts';
 import { ensureKedaKafkaPrincipal } from './keda-kafka.ts';
 import {
   KEDA_NAMESPACE,
-  KEDA_TRIGGER_AUTHENTICATION,
-  kafkaTriggerAuthentication,
   kedaBindings,
   kedaNamespace,
   METRICS_API_SERVICE,
@@ -103,8 +102,9 @@ function copyKedaManifests(): void {
  * their HPAs) and its metrics server (serves the lag to the HPA controller through the aggregation
  * layer, so allocators scale out beyond one), as local processes with a client certificate of
  * their own bound to KEDA's roles. Its Kafka scaler logs in as its own principal, allowed only to
- * describe (keda-kafka.ts); the operator finds those credentials through the
- * ClusterTriggerAuthentication named in KEDA_KAFKA_TRIGGER_AUTHENTICATION.
+ * describe (keda-kafka.ts), kept in KEDA_KAFKA_PRINCIPAL_FILE: each platform installed here puts it
+ * into a TriggerAuthentication beside its ScaledObjects (keda-manifests.ts
+ * `kafkaTriggerAuthentication`, the chart's `keda.kafka.*`).
  */
 export class Keda implements Part {
   readonly name = 'keda';
@@ -143,15 +143,21 @@ export class Keda implements Part {
 
     // Kafka credentials are checked on every `up` (the broker's storage may have been reset since),
     // and the cluster objects KEDA depends on are applied again (idempotent).
-    const kafka = await ensureKedaKafkaPrincipal(needed, join(dir, 'kafka-user.json'));
+    const kafkaFile = join(dir, 'kafka-user.json');
+    const kafka = await ensureKedaKafkaPrincipal(needed, kafkaFile);
+    if (kafka) writeFileSync(kafkaFile, `${JSON.stringify(kafka, null, 2)}\n`, { mode: 0o600 });
+    else rmSync(kafkaFile, { force: true });
+    const settings = (metricsPort: number): Settings => ({
+      KEDA_OPERATOR_METRICS_URL: `http://127.0.0.1:${metricsPort}/metrics`,
+      ...(kafka ? { KEDA_KAFKA_PRINCIPAL_FILE: kafkaFile } : {}),
+    });
     const pki = this.pki();
     const applyMetricsApi = (port: number): void =>
       apply('metrics-api', metricsApiService(port, readFileSync(pki.path('ca.crt'), 'utf8')));
-    const saved = this.state.savedSettings();
-    if (saved && this.running()) {
-      if (kafka) this.applyKafkaAuthentication(apply, kafka, needed);
-      applyMetricsApi(this.ports().adapter);
-      return saved;
+    if (this.state.savedSettings() && this.running()) {
+      const ports = this.ports();
+      applyMetricsApi(ports.adapter);
+      return settings(ports.metrics);
     }
     await this.state.stopAll();
 
@@ -175,7 +181,6 @@ export class Keda implements Part {
       'crd/clustercloudeventsources.eventing.keda.sh',
     );
     apply('bindings', kedaBindings(KEDA_USER));
-    if (kafka) this.applyKafkaAuthentication(apply, kafka, needed);
 
     // Fresh loopback ports on every start; a port taken between picking and binding (other
     // checkouts start servers on this machine too) means one more try with others.
@@ -185,12 +190,9 @@ export class Keda implements Part {
       const logStarts = logFiles.map((file) => (existsSync(file) ? statSync(file).size : 0));
       try {
         await this.startProcesses(ports, { kubeconfig, pki, kubectl, applyMetricsApi });
-        const settings: Settings = {
-          KEDA_OPERATOR_METRICS_URL: `http://127.0.0.1:${ports.metrics}/metrics`,
-          ...(kafka ? { KEDA_KAFKA_TRIGGER_AUTHENTICATION: KEDA_TRIGGER_AUTHENTICATION } : {}),
-        };
-        this.state.saveSettings(settings);
-        return settings;
+        const started = settings(ports.metrics);
+        this.state.saveSettings(started);
+        return started;
       } catch (error) {
         await this.state.stopAll();
         // This attempt's output only (the logs are appended to across starts).
@@ -332,17 +334,5 @@ export class Keda implements Part {
       mode: 0o600,
     });
     return file;
-  }
-
-  private applyKafkaAuthentication(
-    apply: (name: string, manifests: Record<string, unknown>[]) => void,
-    kafka: { username: string; password: string },
-    needed: Settings,
-  ): void {
-    const caFile = needed.KAFKA_SASL_SSL_CA_FILE ?? needed.KAFKA_TLS_CA_FILE;
-    apply(
-      'kafka-authentication',
-      kafkaTriggerAuthentication({ ...kafka, ...(caFile ? { ca: readFileSync(caFile, 'utf8') } : {}) }),
-    );
   }
 }

@@ -2,85 +2,73 @@ import { signLocalToken } from '@boxoffice/platform/auth/jwt';
 import type { Settings } from '../deps/env-file.ts';
 import { kafkaEnvFor } from '../deps/kafka-users.ts';
 
-// Local-only secrets: `npm start` prints a token signed with this, so a newcomer can buy at once.
-const LOCAL_JWT_SECRET = 'boxoffice-local-development-secret-not-for-production';
-const LOCAL_WEBHOOK_SECRET = 'boxoffice-local-webhook-secret';
+// Local development only: `npm start` prints a token signed with this, so a newcomer can buy at once.
+export const LOCAL_JWT_SECRET = 'boxoffice-local-development-secret-not-for-production';
+export const LOCAL_WEBHOOK_SECRET = 'boxoffice-local-webhook-secret';
+const LOCAL_JWT = { issuer: 'boxoffice-local', audience: 'boxoffice' };
 
-export const PURCHASE_API_PORT = 8080;
-export const QUERY_API_PORT = 8081;
+/**
+ * Settings that only make sense on a developer's machine, given to both API pods of `npm start`
+ * (through the chart's `purchaseApi.env` and `queryApi.env`), never defaults of the services.
+ */
+export const LOCAL_DEVELOPMENT_ENV: Record<string, string> = {
+  // Development convenience only: lets a local proxy (or curl -H 'X-Forwarded-For: …') name the
+  // client, to try per-IP limits. In a cluster, list the ingress's addresses; the default trusts none.
+  TRUSTED_PROXIES: 'loopback',
+};
 
-/** The environment every local platform process gets: connection settings plus local secrets. */
-export async function localPlatformEnv(settings: Settings): Promise<NodeJS.ProcessEnv> {
-  return {
-    DATABASE_URL: settings.DATABASE_URL,
-    REDIS_URL: settings.REDIS_URL,
-    KAFKA_BROKERS: settings.KAFKA_BROKERS,
-    KUBECONFIG: settings.KUBECONFIG,
-    JWT_SECRET: LOCAL_JWT_SECRET,
-    JWT_ISSUER: 'boxoffice-local',
-    JWT_AUDIENCE: 'boxoffice',
-    WEBHOOK_SECRET: LOCAL_WEBHOOK_SECRET,
-    BOXOFFICE_WEBHOOK_SECRET: LOCAL_WEBHOOK_SECRET,
-    PURCHASE_API_PORT: String(PURCHASE_API_PORT),
-    QUERY_API_PORT: String(QUERY_API_PORT),
-    OTEL_TRACES_EXPORTER: process.env.OTEL_TRACES_EXPORTER ?? 'none',
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-  };
+/**
+ * The Kafka principal of one local component: purchase-api and the operator get their own.
+ * query-api does not use Kafka. The allocators' goes into the chart's Secret (localAllocatorKafka).
+ */
+export function localKafkaEnv(settings: Settings, component: string): Record<string, string> {
+  if (component === 'purchase-api') return kafkaEnvFor(settings, 'purchase-api');
+  if (component !== 'operator') return {};
+  return kafkaEnvFor(settings, 'operator');
 }
 
 /**
- * The Kafka principal of one local process: purchase-api and the operator get their own; the
- * operator also gets the allocators' to put into the allocator pods it renders (as plain env,
- * the local way), and the name of KEDA's for the ScaledObjects. query-api does not use Kafka.
+ * The allocators' own principal, for the chart's `kafka.allocatorUsername`/`allocatorPassword` (kept
+ * in the chart's Secret: allocator pods read it by reference); none on a broker without SASL.
  */
-export function localKafkaEnv(settings: Settings, child: string): NodeJS.ProcessEnv {
-  if (child === 'purchase-api') return kafkaEnvFor(settings, 'purchase-api');
-  if (child !== 'operator') return {};
-  const allocator = kafkaEnvFor(settings, 'allocator');
-  return {
-    ...kafkaEnvFor(settings, 'operator'),
-    // KEDA's scaler reads the lag as KEDA's own principal (deps' keda part), every 2 s locally so a
-    // first buyer of an idle event waits for an allocator start, not KEDA's 30 s default.
-    ...(settings.KEDA_KAFKA_TRIGGER_AUTHENTICATION
-      ? { KEDA_KAFKA_TRIGGER_AUTHENTICATION: settings.KEDA_KAFKA_TRIGGER_AUTHENTICATION }
-      : {}),
-    KEDA_POLLING_INTERVAL_SECONDS: process.env.KEDA_POLLING_INTERVAL_SECONDS ?? '2',
-    ...(allocator.KAFKA_SASL_USERNAME && allocator.KAFKA_SASL_PASSWORD
-      ? {
-          ALLOCATOR_KAFKA_SASL_USERNAME: allocator.KAFKA_SASL_USERNAME,
-          ALLOCATOR_KAFKA_SASL_PASSWORD: allocator.KAFKA_SASL_PASSWORD,
-        }
-      : {}),
-  };
+export function localAllocatorKafka(settings: Settings): { username: string; password: string } | undefined {
+  const { KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD } = kafkaEnvFor(settings, 'allocator');
+  return KAFKA_SASL_USERNAME && KAFKA_SASL_PASSWORD
+    ? { username: KAFKA_SASL_USERNAME, password: KAFKA_SASL_PASSWORD }
+    : undefined;
 }
 
-export async function printWelcome(
-  settings: Settings,
-  env: NodeJS.ProcessEnv,
-  logDir: string,
-): Promise<void> {
+export async function printWelcome(options: {
+  settings: Settings;
+  purchaseApi: string;
+  queryApi: string;
+  release: { name: string; namespace: string };
+  logDir: string;
+}): Promise<void> {
+  const { settings, purchaseApi, queryApi, release } = options;
   const token = await signLocalToken({
-    secret: env.JWT_SECRET!,
-    issuer: env.JWT_ISSUER!,
-    audience: env.JWT_AUDIENCE!,
+    secret: LOCAL_JWT_SECRET,
+    ...LOCAL_JWT,
     buyerId: 'buyer-1',
     expiresIn: '12h',
   });
   const kubectl = `${settings.KUBECTL ?? 'kubectl'} --kubeconfig=${settings.KUBECONFIG}`;
   console.log(`
-boxoffice is running. Ctrl-C stops everything this run started.
+boxoffice is running: the Helm release ${release.name} in namespace ${release.namespace}, its pods run
+as local processes. Ctrl-C stops everything this run started.
 
   kubectl:      export KUBECONFIG=${settings.KUBECONFIG}
                 ${kubectl} get tev -A
-  purchase API: http://127.0.0.1:${PURCHASE_API_PORT}  (OpenAPI: /openapi.json)
-  query API:    http://127.0.0.1:${QUERY_API_PORT}
+                ${kubectl} get pods -n ${release.namespace}
+  purchase API: ${purchaseApi}  (OpenAPI: /openapi.json)
+  query API:    ${queryApi}
   buyer token:  export TOKEN=${token}
 
   buy a ticket:
-    curl -si -X POST http://127.0.0.1:${PURCHASE_API_PORT}/v1/events/demo/spring-concert/orders \\
+    curl -si -X POST ${purchaseApi}/v1/events/demo/spring-concert/orders \\
       -H "Authorization: Bearer $TOKEN" -H "Idempotency-Key: $(uuidgen || date +%s%N)" \\
       -H 'Content-Type: application/json' -d '{"ticketType":"standard","quantity":2}'
 
-  logs:         ${logDir}
+  logs:         ${options.logDir}
 `);
 }

@@ -3,7 +3,6 @@ import { operatorConfig } from '@boxoffice/operator/config';
 import { desiredAllocatorDeployment } from '@boxoffice/operator/desired/index';
 import { sampleEvent } from '@boxoffice/operator/desired/fixtures';
 import { eventually, kubectl, uniqueName } from '@boxoffice/testkit';
-import { stringify } from 'yaml';
 import {
   ciValueFiles,
   find,
@@ -15,10 +14,11 @@ import {
   type RenderOptions,
 } from './helm.ts';
 import {
+  createServiceAccounts,
   dryRunApply,
+  dryRunPods,
   ensureNamespace,
   installPrometheusOperatorCrds,
-  kubectlWithInput,
   restrictedNamespace,
 } from './kube.ts';
 
@@ -29,39 +29,6 @@ const valueSets: [string, RenderOptions][] = [
   ['the default values', {}],
   ...ciValueFiles.map((file): [string, RenderOptions] => [`ci/${file}`, { valuesFile: file }]),
 ];
-
-const toYamlStream = (objects: object[]): string => objects.map((object) => stringify(object)).join('---\n');
-
-/** The pod a workload's template makes, as the ReplicaSet controller would create it. */
-function podOf(workload: KubeObject, namespace: string): object {
-  const template = podTemplate(workload);
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: `${workload.metadata.name}-pod`, namespace, labels: template.metadata.labels },
-    spec: template.spec,
-  };
-}
-
-/** Pods of every Deployment, created with a server-side dry run in an enforcing namespace. */
-async function dryRunPods(workloads: KubeObject[], namespace: string) {
-  return kubectlWithInput(
-    toYamlStream(workloads.map((workload) => podOf(workload, namespace))),
-    'create',
-    '--dry-run=server',
-    '-f',
-    '-',
-  );
-}
-
-/** The ServiceAccounts pods refer to must exist for pod admission (a dry run persists none). */
-async function createServiceAccounts(objects: KubeObject[], namespace: string): Promise<void> {
-  await eventually(() => kubectl('get', 'serviceaccount', 'default', '-n', namespace));
-  const accounts = objects.filter((object) => object.kind === 'ServiceAccount');
-  if (accounts.length === 0) return;
-  const applied = await kubectlWithInput(toYamlStream(accounts), 'apply', '-f', '-');
-  expect(applied.stderr).toBe('');
-}
 
 describe('the rendered chart, applied to the API server with a server-side dry run', () => {
   const namespaces: string[] = [];

@@ -4,7 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { readEnvFile } from '../../scripts/deps/env-file.ts';
@@ -69,7 +69,11 @@ function renderArgs(options: RenderOptions): string[] {
     '--namespace',
     options.namespace ?? 'boxoffice',
   ];
-  if (options.valuesFile) args.push('--values', join(chartDir, 'ci', options.valuesFile));
+  if (options.valuesFile)
+    args.push(
+      '--values',
+      isAbsolute(options.valuesFile) ? options.valuesFile : join(chartDir, 'ci', options.valuesFile),
+    );
   for (const [key, value] of Object.entries(options.set ?? {})) args.push('--set', `${key}=${value}`);
   return args;
 }

@@ -1,7 +1,9 @@
 /** kubectl fed with manifests on stdin, against the local API server of the test run. */
 import { spawn } from 'node:child_process';
-import { createNamespace, dependencies, kubectl } from '@boxoffice/testkit';
+import { createNamespace, dependencies, eventually, kubectl } from '@boxoffice/testkit';
+import { stringify } from 'yaml';
 import { prometheusOperatorCrdDir } from '../../scripts/deps/paths.ts';
+import { podTemplate, type KubeObject } from './helm.ts';
 
 export interface KubectlResult {
   code: number;
@@ -72,12 +74,52 @@ export async function installPrometheusOperatorCrds(): Promise<void> {
     '-f',
     prometheusOperatorCrdDir,
   );
-  await kubectl(
-    'wait',
-    '--for=condition=Established',
-    '--timeout=60s',
-    'crd/servicemonitors.monitoring.coreos.com',
-    'crd/podmonitors.monitoring.coreos.com',
-    'crd/prometheusrules.monitoring.coreos.com',
+  // `kubectl wait` fails at once on a CRD so new that it has no status yet: wait for that first.
+  await eventually(
+    () =>
+      kubectl(
+        'wait',
+        '--for=condition=Established',
+        '--timeout=60s',
+        'crd/servicemonitors.monitoring.coreos.com',
+        'crd/podmonitors.monitoring.coreos.com',
+        'crd/prometheusrules.monitoring.coreos.com',
+      ),
+    { timeoutMs: 60_000, intervalMs: 250 },
   );
+}
+
+export const toYamlStream = (objects: object[]): string =>
+  objects.map((object) => stringify(object)).join('---\n');
+
+/** The pod a workload's template makes, as the ReplicaSet controller would create it. */
+function podOf(workload: KubeObject, namespace: string): object {
+  const template = podTemplate(workload);
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: `${workload.metadata.name}-pod`, namespace, labels: template.metadata.labels },
+    spec: template.spec,
+  };
+}
+
+/** Pods of every Deployment, created with a server-side dry run in an enforcing namespace. */
+export function dryRunPods(workloads: KubeObject[], namespace: string): Promise<KubectlResult> {
+  return kubectlWithInput(
+    toYamlStream(workloads.map((workload) => podOf(workload, namespace))),
+    'create',
+    '--dry-run=server',
+    '-f',
+    '-',
+  );
+}
+
+/** The ServiceAccounts pods refer to must exist for pod admission (a dry run persists none). */
+export async function createServiceAccounts(objects: KubeObject[], namespace: string): Promise<void> {
+  await eventually(() => kubectl('get', 'serviceaccount', 'default', '-n', namespace));
+  const accounts = objects.filter((object) => object.kind === 'ServiceAccount');
+  if (accounts.length === 0) return;
+  const applied = await kubectlWithInput(toYamlStream(accounts), 'apply', '-f', '-');
+  if (applied.code !== 0 || applied.stderr)
+    throw new Error(`creating the ServiceAccounts failed:\n${applied.stderr}`);
 }

@@ -15,6 +15,7 @@ import {
   type Container,
   type KubeObject,
 } from './helm.ts';
+import { backendOf, type Ingress } from './ingress-routing.ts';
 import { installPrometheusOperatorCrds } from './kube.ts';
 
 const workloads = (objects: KubeObject[]): KubeObject[] => objects.filter((o) => o.kind === 'Deployment');
@@ -111,12 +112,51 @@ describe('images', () => {
   });
 });
 
+describe('allocator pull secrets', () => {
+  it("are the chart's imagePullSecrets, handed to the operator for the allocator pods", async () => {
+    const env = (objects: KubeObject[]) => plainEnv(containerOf(objects, 'operator'));
+    expect(env(await render())).not.toHaveProperty('ALLOCATOR_IMAGE_PULL_SECRETS');
+    const objects = await render({ set: { 'imagePullSecrets[0].name': 'registry-credentials' } });
+    expect(JSON.parse(env(objects).ALLOCATOR_IMAGE_PULL_SECRETS!)).toEqual([
+      { name: 'registry-credentials' },
+    ]);
+  });
+});
+
 describe('credentials', () => {
+  it("keep the allocators' Kafka principal given as values in the chart's Secret, and point the operator at it", async () => {
+    const objects = await render({
+      valuesFile: 'minimal-values.yaml',
+      set: { 'kafka.allocatorUsername': 'boxoffice-allocator', 'kafka.allocatorPassword': 'allocator-pw' },
+    });
+    const secret = find(objects, 'Secret') as unknown as {
+      data: Record<string, string>;
+      metadata: { name: string };
+    };
+    const decoded = (key: string) => Buffer.from(secret.data[key]!, 'base64').toString();
+    expect([decoded('KAFKA_SASL_USERNAME'), decoded('KAFKA_SASL_PASSWORD')]).toEqual([
+      'boxoffice-allocator',
+      'allocator-pw',
+    ]);
+    const operator = containerOf(objects, 'operator');
+    expect(plainEnv(operator).ALLOCATOR_KAFKA_SECRET).toBe(secret.metadata.name);
+    expect(JSON.stringify(operator)).not.toContain('allocator-pw');
+    // A Secret of the user's instead: the chart keeps nothing of it.
+    const own = await render({
+      valuesFile: 'minimal-values.yaml',
+      set: { 'kafka.allocatorSecret': 'allocator-kafka', 'kafka.allocatorUsername': 'ignored' },
+    });
+    expect(plainEnv(containerOf(own, 'operator')).ALLOCATOR_KAFKA_SECRET).toBe('allocator-kafka');
+    expect((find(own, 'Secret') as unknown as { data: object }).data).not.toHaveProperty(
+      'KAFKA_SASL_USERNAME',
+    );
+  });
+
   it("come from the chart's Secret when given as values, never as plain env", async () => {
     const objects = await render({ valuesFile: 'minimal-values.yaml' });
     const secret = find(objects, 'Secret') as unknown as {
       data: Record<string, string>;
-      metadata: { name: string };
+      metadata: { name: string; namespace: string };
     };
     const decoded = Object.fromEntries(
       Object.entries(secret.data).map(([key, value]) => [key, Buffer.from(value, 'base64').toString()]),
@@ -135,10 +175,13 @@ describe('credentials', () => {
       name: 'WEBHOOK_SECRET',
       valueFrom: { secretKeyRef: { name: secret.metadata.name, key: 'WEBHOOK_SECRET' } },
     });
-    // Allocators get the Secret's reference from the operator, not the URL.
-    expect(plainEnv(containerOf(objects, 'operator')).DATABASE_SECRET).toBe(
-      `${secret.metadata.name}/DATABASE_URL`,
-    );
+    // Allocators get the Secrets' references from the operator, not the URLs, and run beside them.
+    const operator = plainEnv(containerOf(objects, 'operator'));
+    expect(JSON.parse(operator.ALLOCATOR_SECRET_ENV!)).toEqual({
+      DATABASE_URL: `${secret.metadata.name}/DATABASE_URL`,
+      REDIS_URL: `${secret.metadata.name}/REDIS_URL`,
+    });
+    expect(operator.ALLOCATOR_NAMESPACE).toBe(secret.metadata.namespace);
   });
 
   it('come from existing Secrets when named, and then the chart writes no Secret', async () => {
@@ -155,7 +198,10 @@ describe('credentials', () => {
       REDIS_URL: { name: 'platform-redis', key: 'url' },
       WEBHOOK_SECRET: { name: 'payment-provider', key: 'signing-secret' },
     });
-    expect(plainEnv(containerOf(objects, 'operator')).DATABASE_SECRET).toBe('platform-postgresql/url');
+    expect(JSON.parse(plainEnv(containerOf(objects, 'operator')).ALLOCATOR_SECRET_ENV!)).toEqual({
+      DATABASE_URL: 'platform-postgresql/url',
+      REDIS_URL: 'platform-redis/url',
+    });
     for (const component of ['operator', 'purchase-api', 'query-api']) {
       expect((containerOf(objects, component) as { envFrom?: unknown }).envFrom).toEqual([
         { secretRef: { name: 'platform-kafka-credentials' } },
@@ -170,6 +216,21 @@ describe('credentials', () => {
     const before = await checksum('a-webhook-secret-one');
     expect(before).toMatch(/^[a-f0-9]{64}$/);
     expect(await checksum('a-webhook-secret-two')).not.toBe(before);
+  });
+});
+
+describe('tracing', () => {
+  it('exports from every component, with the sampler of the values, once an endpoint is given; otherwise not at all', async () => {
+    const on = await render({ valuesFile: 'everything-on-values.yaml' });
+    for (const component of ['operator', 'purchase-api', 'query-api'])
+      expect(plainEnv(containerOf(on, component))).toMatchObject({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.observability.svc:4318',
+        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: '0.1',
+      });
+    const off = plainEnv(containerOf(await render(), 'purchase-api'));
+    expect(off.OTEL_TRACES_EXPORTER).toBe('none');
+    expect(Object.keys(off).filter((name) => name.startsWith('OTEL_TRACES_SAMPLER'))).toEqual([]);
   });
 });
 
@@ -253,20 +314,14 @@ describe('the Ingress', () => {
     const inert = {} as never;
     const purchase = purchaseRoutes({
       orders: inert,
+      pool: inert,
       verifier: inert,
       redis,
       webhookSecret: 'x'.repeat(16),
       perBuyerPerSecond: 1,
       outcomes: inert,
     });
-    const query = queryRoutes({
-      pool: inert,
-      verifier: inert,
-      redis,
-      availability: inert,
-      heartbeatMs: 1_000,
-      shutdown: new AbortController().signal,
-    });
+    const query = queryRoutes({ pool: inert, verifier: inert, perBuyer: [], streams: inert });
     redis.disconnect();
     return [
       ...purchase.map((route) => ({ method: route.method, path: route.path, service: 'purchase-api' })),
@@ -274,30 +329,25 @@ describe('the Ingress', () => {
     ];
   }
 
-  /**
-   * The backend ingress-nginx picks (with use-regex every path is a case-insensitive regular
-   * expression anchored at the start, tried longest first).
-   */
-  function backendOf(ingress: KubeObject, path: string): string | undefined {
-    const rule = (
-      ingress.spec as {
-        rules: { http: { paths: { path: string; backend: { service: { name: string } } }[] } }[];
-      }
-    ).rules[0]!;
-    const routes = [...rule.http.paths].sort((a, b) => b.path.length - a.path.length);
-    return routes.find((route) => new RegExp(`^${route.path}`, 'i').test(path))?.backend.service.name;
-  }
-
-  it('sends every operation to the API that serves it (except a method split it cannot express)', async () => {
-    const ingress = find(await render({ valuesFile: 'everything-on-values.yaml' }), 'Ingress');
-    // The Ingress API routes by path only: GET (query-api) and DELETE (purchase-api) share this path.
-    const methodSplit = new Set(['delete /v1/orders/{orderId}']);
-    const misrouted = operations()
-      .filter((op) => !methodSplit.has(`${op.method} ${op.path}`))
+  it('sends every operation to an API that serves it, releases and order reads included', async () => {
+    const ingress = find(
+      await render({ valuesFile: 'everything-on-values.yaml' }),
+      'Ingress',
+    ) as unknown as Ingress;
+    const all = operations();
+    // Several APIs may serve one operation (GET /v1/orders/{orderId}: both); the backend must be one.
+    const servedBy = (op: { method: string; path: string }): string[] =>
+      all.filter((o) => o.method === op.method && o.path === op.path).map((o) => `boxoffice-${o.service}`);
+    const misrouted = all
       .map((op) => ({ ...op, sample: op.path.replace(/\{[^}]+\}/g, 'x1') }))
-      .filter((op) => backendOf(ingress, op.sample) !== `boxoffice-${op.service}`);
+      .map((op) => ({ ...op, backend: backendOf(ingress, op.sample)?.service.name }))
+      .filter((op) => !servedBy(op).includes(op.backend ?? ''));
     expect(misrouted).toEqual([]);
-    expect(backendOf(ingress, '/v1/orders/x1')).toBe('boxoffice-query-api');
+    // The Ingress routes by path only: GET (order lookup) and DELETE (release) of one order share
+    // a path, so it goes to purchase-api, which serves both; the order's sub-resources stay reads.
+    expect(backendOf(ingress, '/v1/orders/x1')?.service.name).toBe('boxoffice-purchase-api');
+    expect(backendOf(ingress, '/v1/orders/x1/tickets')?.service.name).toBe('boxoffice-query-api');
+    expect(backendOf(ingress, '/v1/me/orders')?.service.name).toBe('boxoffice-query-api');
   });
 
   it('serves every host, with TLS and the class', async () => {
@@ -361,5 +411,26 @@ describe('NOTES.txt', () => {
     );
     expect(text).not.toContain('NOT CONFIGURED');
     expect(text).toContain('https://tickets.example.com/v1/events/<ns>/<name>/orders');
+  });
+});
+
+describe('rolling updates', () => {
+  it('count a new pod available only after minReadySeconds when set (Kubernetes’ default, none, otherwise)', async () => {
+    const set = await render({
+      set: {
+        'operator.minReadySeconds': '2',
+        'purchaseApi.minReadySeconds': '3',
+        'queryApi.minReadySeconds': '4',
+      },
+    });
+    const minReady = (objects: KubeObject[], component: string) =>
+      (find(objects, 'Deployment', `-${component}`).spec as { minReadySeconds?: number }).minReadySeconds;
+    expect(['operator', 'purchase-api', 'query-api'].map((c) => minReady(set, c))).toEqual([2, 3, 4]);
+    const defaults = await render();
+    expect(['operator', 'purchase-api', 'query-api'].map((c) => minReady(defaults, c))).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 });

@@ -57,10 +57,51 @@ describe("the operator's RBAC in the chart", () => {
     expect(find(objects, 'Role', '-operator-leader-election').rules).toEqual(
       rulesOf('operator/rbac/leader-election-role.yaml'),
     );
-    const binding = find(objects, 'ClusterRoleBinding', '-operator');
-    expect(binding.subjects).toEqual([
-      { kind: 'ServiceAccount', name: 'boxoffice-operator', namespace: 'boxoffice' },
-    ]);
+    expect(find(objects, 'Role', '-operator-allocators')).toMatchObject({
+      metadata: { namespace: 'boxoffice' },
+      rules: rulesOf('operator/rbac/allocators-role.yaml'),
+    });
+    const subjects = [{ kind: 'ServiceAccount', name: 'boxoffice-operator', namespace: 'boxoffice' }];
+    expect(find(objects, 'ClusterRoleBinding', '-operator').subjects).toEqual(subjects);
+    expect(find(objects, 'RoleBinding', '-operator-allocators')).toMatchObject({
+      metadata: { namespace: 'boxoffice' },
+      roleRef: { kind: 'Role', name: 'boxoffice-operator-allocators' },
+      subjects,
+    });
+  });
+
+  it('gives the operator no right on Deployments or Secrets outside the allocator namespace', async () => {
+    const clusterRules = find(await render(), 'ClusterRole', '-operator').rules as { resources: string[] }[];
+    const resources = clusterRules.flatMap((rule) => rule.resources);
+    expect(resources).not.toContain('deployments');
+    expect(resources).not.toContain('secrets');
+    expect(resources).not.toContain('pods');
+  });
+
+  it('puts the allocators, their Role, PodMonitor and Kafka Secret in operator.allocators.namespace, refused without Secrets there', async () => {
+    const objects = await render({
+      valuesFile: 'existing-secrets-values.yaml',
+      set: {
+        'operator.allocators.namespace': 'boxoffice-allocators',
+        'monitoring.podMonitor.enabled': 'true',
+        'kafka.allocatorSecret': 'allocator-kafka',
+      },
+    });
+    const operator = podTemplate(find(objects, 'Deployment', '-operator')).spec.containers[0]!;
+    expect(operator.env).toContainEqual({ name: 'ALLOCATOR_NAMESPACE', value: 'boxoffice-allocators' });
+    expect(operator.env).toContainEqual({ name: 'ALLOCATOR_KAFKA_SECRET', value: 'allocator-kafka' });
+    expect(find(objects, 'Role', '-operator-allocators').metadata.namespace).toBe('boxoffice-allocators');
+    expect(find(objects, 'RoleBinding', '-operator-allocators').metadata.namespace).toBe(
+      'boxoffice-allocators',
+    );
+    const monitor = objects.find(
+      (o) => o.kind === 'PodMonitor' && o.metadata.name.endsWith('-allocators'),
+    ) as { spec: { namespaceSelector: unknown } } | undefined;
+    expect(monitor?.spec.namespaceSelector).toEqual({ matchNames: ['boxoffice-allocators'] });
+    // The chart's own Secret lives in the release namespace: allocators elsewhere could not read it.
+    await expect(
+      render({ set: { 'operator.allocators.namespace': 'boxoffice-allocators' } }),
+    ).rejects.toThrow(/operator.allocators.namespace boxoffice-allocators is not the release namespace/);
   });
 
   it('binds the ClusterRole only in the watched namespace when there is one', async () => {
@@ -87,6 +128,8 @@ const runtimeEnv = new Set([
   'OTEL_SERVICE_NAME',
   'OTEL_TRACES_EXPORTER',
   'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_TRACES_SAMPLER',
+  'OTEL_TRACES_SAMPLER_ARG',
 ]);
 
 const containerOf = (objects: KubeObject[], component: string): Container =>

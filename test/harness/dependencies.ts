@@ -10,8 +10,9 @@ export interface Dependencies {
   kubectl: string;
   kubePkiDir: string | undefined;
   kubeApiServerUrl: string | undefined;
-  /** The ClusterTriggerAuthentication of the local KEDA's Kafka principal (for the operator's ScaledObjects). */
-  kedaTriggerAuthentication: string | undefined;
+  /** The trace store: services export OTLP/HTTP here, tests read traces from Jaeger's query API. */
+  otlpEndpoint: string | undefined;
+  jaegerQueryUrl: string | undefined;
 }
 
 /** The raw settings of the running dependencies: deps.env, overridden by the env vars naming external servers. */
@@ -38,7 +39,8 @@ export function dependencies(): Dependencies {
     kubectl: settings.KUBECTL ?? 'kubectl',
     kubePkiDir: settings.KUBE_PKI_DIR,
     kubeApiServerUrl: settings.KUBE_APISERVER_URL,
-    kedaTriggerAuthentication: settings.KEDA_KAFKA_TRIGGER_AUTHENTICATION,
+    otlpEndpoint: settings.OTEL_EXPORTER_OTLP_ENDPOINT,
+    jaegerQueryUrl: settings.JAEGER_QUERY_URL,
   };
 }
 

@@ -12,3 +12,4 @@ export {
   kafkaEnv,
   type KafkaPrincipal,
 } from './kafka.ts';
+export { DedicatedRedis } from './redis-server.ts';

@@ -105,7 +105,8 @@ async function serviceEnv(service: ServiceName, port: number): Promise<Record<st
     case 'purchase-api':
       return { ...kafkaEnv('purchase-api'), PURCHASE_API_PORT: String(port) };
     case 'query-api':
-      return { QUERY_API_PORT: String(port) };
+      // query-api uses no Kafka, but its config shares the connection settings.
+      return { KAFKA_BROKERS: dependencies().kafkaBrokers.join(','), QUERY_API_PORT: String(port) };
     case 'allocator':
       return {
         ...kafkaEnv('allocator'),
@@ -122,20 +123,16 @@ async function serviceEnv(service: ServiceName, port: number): Promise<Record<st
         // Its own namespaces: it must not reconcile the TicketEvents of other suites.
         WATCH_NAMESPACE: await testNamespace('images-watch'),
         LEASE_NAMESPACE: await testNamespace('images-lease'),
+        ALLOCATOR_SECRET_ENV: '{"DATABASE_URL":"boxoffice","REDIS_URL":"boxoffice"}',
         POD_NAME: uniqueName('operator'),
       };
   }
 }
 
-/** The allocator pods' principal the operator hands on (plain env: the local way). */
+/** The allocator pods' principal, as the operator hands it on: a Secret's name (the test never runs the pods). */
 function allocatorPrincipal(): Record<string, string> {
   const { KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD } = kafkaEnv('allocator');
-  return KAFKA_SASL_USERNAME && KAFKA_SASL_PASSWORD
-    ? {
-        ALLOCATOR_KAFKA_SASL_USERNAME: KAFKA_SASL_USERNAME,
-        ALLOCATOR_KAFKA_SASL_PASSWORD: KAFKA_SASL_PASSWORD,
-      }
-    : {};
+  return KAFKA_SASL_USERNAME && KAFKA_SASL_PASSWORD ? { ALLOCATOR_KAFKA_SECRET: 'boxoffice' } : {};
 }
 
 async function start(service: ServiceName, extraEnv: Record<string, string> = {}): Promise<string> {
@@ -268,6 +265,7 @@ describe('the boxoffice image', () => {
     try {
       const port = await freePort();
       const name = await start('purchase-api', {
+        ...kafkaEnv('purchase-api'),
         PURCHASE_API_PORT: String(port),
         DATABASE_URL: `postgres://boxoffice@127.0.0.1:${silentPort}/boxoffice`,
       });

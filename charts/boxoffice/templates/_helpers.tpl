@@ -73,12 +73,12 @@ digest pins it. `fallback` (the platform image) fills an empty repository, tag o
       key: {{ ternary .ref.existingSecretKey .env (not (empty .ref.existingSecret)) }}
 {{- end -}}
 
-{{/* "<secret>/<key>" of the PostgreSQL URL, the form the operator's DATABASE_SECRET takes. */}}
-{{- define "boxoffice.databaseSecretRef" -}}
-{{- if .Values.postgresql.existingSecret -}}
-{{- printf "%s/%s" .Values.postgresql.existingSecret .Values.postgresql.existingSecretKey -}}
+{{/* "<secret>/<key>" of a credential (the form the operator's ALLOCATOR_SECRET_ENV takes), as secretEnv reads it. */}}
+{{- define "boxoffice.secretRef" -}}
+{{- if .ref.existingSecret -}}
+{{- printf "%s/%s" .ref.existingSecret .ref.existingSecretKey -}}
 {{- else -}}
-{{- printf "%s/DATABASE_URL" (include "boxoffice.secretName" .) -}}
+{{- printf "%s/%s" (include "boxoffice.secretName" .root) .env -}}
 {{- end -}}
 {{- end -}}
 
@@ -95,6 +95,10 @@ digest pins it. `fallback` (the platform image) fills an empty repository, tag o
 {{- if .Values.telemetry.otlpEndpoint }}
 - name: OTEL_EXPORTER_OTLP_ENDPOINT
   value: {{ .Values.telemetry.otlpEndpoint | quote }}
+- name: OTEL_TRACES_SAMPLER
+  value: {{ .Values.telemetry.sampler | quote }}
+- name: OTEL_TRACES_SAMPLER_ARG
+  value: {{ .Values.telemetry.samplerRatio | quote }}
 {{- else }}
 - name: OTEL_TRACES_EXPORTER
   value: none

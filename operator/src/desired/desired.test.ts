@@ -1,9 +1,16 @@
+import {
+  containerProbes,
+  RESTRICTED_CONTAINER_SECURITY_CONTEXT,
+  tmpVolume,
+  tmpVolumeMount,
+} from '@boxoffice/conventions';
 import { describe, expect, it } from '@jest/globals';
-import { sampleConfig, sampleEvent } from './fixtures.ts';
-import { desiredAllocatorDeployment, desiredScaledObject } from './index.ts';
+import { operatorConfig } from '../config.ts';
+import { sampleConfig, sampleConfigEnv, sampleEvent } from './fixtures.ts';
+import { allocatorName, desiredAllocatorDeployment, desiredScaledObject } from './index.ts';
 
 type Deployment = {
-  metadata: { ownerReferences: unknown[] };
+  metadata: { name: string; namespace: string; labels: Record<string, string>; ownerReferences?: unknown[] };
   spec: {
     replicas?: number;
     selector: { matchLabels: Record<string, string> };
@@ -32,37 +39,93 @@ describe('the desired allocator Deployment', () => {
     expect(fixed({ minReplicas: 0, maxReplicas: 1, lagThreshold: 10 })).toBe(1);
   });
 
-  it('is owned by its TicketEvent as controller, and selects only its own pods', () => {
+  it("runs in the platform's namespace, labelled with its event, and selects only its own pods", () => {
     const deployment = desiredAllocatorDeployment(sampleEvent(), sampleConfig(), {
       autoscaled: true,
     }) as Deployment;
-    expect(deployment.metadata.ownerReferences).toEqual([
-      {
-        apiVersion: 'boxoffice.dev/v1alpha1',
-        kind: 'TicketEvent',
-        name: 'gala',
-        uid: '0b6a3c1e-5f7d-4c1a-9e61-2b1f5d0c9a77',
-        controller: true,
-        blockOwnerDeletion: true,
+    // No ownerReference: one to an event in another namespace would be garbage-collected at once.
+    expect(deployment.metadata).not.toHaveProperty('ownerReferences');
+    expect(deployment.metadata).toMatchObject({
+      name: allocatorName({ namespace: 'demo', name: 'gala' }),
+      namespace: 'boxoffice',
+      labels: {
+        'app.kubernetes.io/name': 'boxoffice-allocator',
+        'app.kubernetes.io/part-of': 'boxoffice',
+        'app.kubernetes.io/component': 'allocator',
+        'app.kubernetes.io/managed-by': 'boxoffice-operator',
+        'boxoffice.dev/event-namespace': 'demo',
+        'boxoffice.dev/event-name': 'gala',
       },
-    ]);
+    });
+    // Events of the same name in two namespaces meet here: the selector names both parts.
     expect(deployment.spec.selector.matchLabels).toEqual({
       'app.kubernetes.io/component': 'allocator',
-      'boxoffice.dev/event': 'gala',
+      'boxoffice.dev/event-namespace': 'demo',
+      'boxoffice.dev/event-name': 'gala',
     });
     expect(deployment.spec.template.metadata.labels).toMatchObject(deployment.spec.selector.matchLabels);
+    const elsewhere = desiredAllocatorDeployment(
+      sampleEvent(),
+      sampleConfig({ ALLOCATOR_NAMESPACE: 'boxoffice-allocators' }),
+      { autoscaled: true },
+    ) as Deployment;
+    expect(elsewhere.metadata.namespace).toBe('boxoffice-allocators');
   });
 
-  it('takes DATABASE_URL from a Secret when one is configured, never as plain text', () => {
-    const env = (
-      desiredAllocatorDeployment(sampleEvent(), sampleConfig({ DATABASE_SECRET: 'boxoffice-db/url' }), {
-        autoscaled: true,
-      }) as Deployment
-    ).spec.template.spec.containers[0]!.env;
-    expect(env.find((e) => e.name === 'DATABASE_URL')).toEqual({
-      name: 'DATABASE_URL',
-      valueFrom: { secretKeyRef: { name: 'boxoffice-db', key: 'url' } },
+  it('takes every credential from a Secret of the platform namespace, never as plain text', () => {
+    const config = sampleConfig({
+      ALLOCATOR_SECRET_ENV: JSON.stringify({
+        DATABASE_URL: 'boxoffice-db/url',
+        REDIS_URL: 'boxoffice',
+      }),
     });
+    const deployment = desiredAllocatorDeployment(sampleEvent(), config, { autoscaled: true }) as Deployment;
+    const env = deployment.spec.template.spec.containers[0]!.env;
+    expect(env.filter((e) => e.valueFrom)).toEqual([
+      { name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: 'boxoffice-db', key: 'url' } } },
+      { name: 'REDIS_URL', valueFrom: { secretKeyRef: { name: 'boxoffice', key: 'REDIS_URL' } } },
+    ]);
+    // The operator's own URLs appear nowhere in what organizers' tools could ever be shown.
+    expect(JSON.stringify(deployment)).not.toContain(config.DATABASE_URL);
+    expect(JSON.stringify(deployment)).not.toContain(config.REDIS_URL);
+  });
+
+  it('refuses at start a credential mapping without DATABASE_URL or REDIS_URL, or one that replaces a setting', () => {
+    const problems = (env: Record<string, string | undefined>): string[] => {
+      const parsed = operatorConfig.safeParse({ ...sampleConfigEnv(), ...env });
+      return parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    };
+    expect(problems({ ALLOCATOR_SECRET_ENV: '{"DATABASE_URL":"db"}' })).toEqual([
+      'ALLOCATOR_SECRET_ENV: needs REDIS_URL',
+    ]);
+    expect(
+      problems({ ALLOCATOR_SECRET_ENV: '{"DATABASE_URL":"db","REDIS_URL":"r","EVENT_NAME":"x"}' }),
+    ).toEqual(['ALLOCATOR_SECRET_ENV: EVENT_NAME is not a credential']);
+    expect(problems({ ALLOCATOR_SECRET_ENV: '{"DATABASE_URL":"Db/x","REDIS_URL":"r"}' })).toEqual([
+      'ALLOCATOR_SECRET_ENV.DATABASE_URL: expected <secret-name>[/<key>]',
+    ]);
+    expect(problems({ ALLOCATOR_SECRET_ENV: undefined })).toEqual([
+      expect.stringMatching(/^ALLOCATOR_SECRET_ENV: /),
+    ]);
+  });
+
+  it("passes the operator's tracing settings (OTEL_*) on to the allocator pods, and none it lacks", () => {
+    const env = (
+      desiredAllocatorDeployment(
+        sampleEvent(),
+        sampleConfig({
+          OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector.observability:4318',
+          OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+          OTEL_TRACES_SAMPLER_ARG: '0.1',
+        }),
+        { autoscaled: true },
+      ) as Deployment
+    ).spec.template.spec.containers[0]!.env;
+    expect(env.filter((e) => e.name.startsWith('OTEL_'))).toEqual([
+      { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://collector.observability:4318' },
+      { name: 'OTEL_TRACES_SAMPLER', value: 'parentbased_traceidratio' },
+      { name: 'OTEL_TRACES_SAMPLER_ARG', value: '0.1' },
+    ]);
   });
 
   it("takes the allocator's pull policy, args, resources and security context from the config (the chart's values)", () => {
@@ -90,6 +153,19 @@ describe('the desired allocator Deployment', () => {
       resources,
       securityContext: restricted,
     });
+  });
+
+  it('gives allocator pods the pull secrets configured (the chart passes its imagePullSecrets)', () => {
+    const podSpec = (env: Record<string, string>) =>
+      (
+        desiredAllocatorDeployment(sampleEvent(), sampleConfig(env), { autoscaled: true }) as {
+          spec: { template: { spec: Record<string, unknown> } };
+        }
+      ).spec.template.spec;
+    expect(
+      podSpec({ ALLOCATOR_IMAGE_PULL_SECRETS: '[{"name":"registry-credentials"}]' }).imagePullSecrets,
+    ).toEqual([{ name: 'registry-credentials' }]);
+    expect(podSpec({})).not.toHaveProperty('imagePullSecrets');
   });
 
   it('refuses an allocator setting that is not valid JSON at start, naming the key', () => {
@@ -123,30 +199,13 @@ describe('the desired allocator Deployment', () => {
     expect(JSON.stringify(env)).not.toMatch(/operator-password|boxoffice-operator/);
   });
 
-  it('passes the allocator principal as plain env only when configured so (local), and none without SASL', () => {
+  it('gives allocator pods no Kafka principal without SASL, and refuses to start with SASL but no Secret for it', () => {
     const kafkaEnv = (extra: Record<string, string>) =>
       (
         desiredAllocatorDeployment(sampleEvent(), sampleConfig(extra), { autoscaled: true }) as Deployment
-      ).spec.template.spec.containers[0]!.env.filter((e) => e.name.startsWith('KAFKA_SASL')).sort((a, b) =>
-        a.name.localeCompare(b.name),
-      );
-    expect(
-      kafkaEnv({
-        KAFKA_SASL_MECHANISM: 'SCRAM-SHA-256',
-        KAFKA_SASL_USERNAME: 'boxoffice-operator',
-        KAFKA_SASL_PASSWORD: 'operator-password',
-        ALLOCATOR_KAFKA_SASL_USERNAME: 'boxoffice-allocator',
-        ALLOCATOR_KAFKA_SASL_PASSWORD: 'allocator-password',
-      }),
-    ).toEqual([
-      { name: 'KAFKA_SASL_MECHANISM', value: 'SCRAM-SHA-256' },
-      { name: 'KAFKA_SASL_PASSWORD', value: 'allocator-password' },
-      { name: 'KAFKA_SASL_USERNAME', value: 'boxoffice-allocator' },
-    ]);
+      ).spec.template.spec.containers[0]!.env.filter((e) => e.name.startsWith('KAFKA_SASL'));
     expect(kafkaEnv({})).toEqual([]);
-  });
-
-  it('refuses to start with SASL but no principal for the allocator pods', () => {
+    // Never as plain env, not even locally: the principal comes from a Secret or the operator stops.
     expect(() =>
       sampleConfig({
         KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
@@ -156,16 +215,66 @@ describe('the desired allocator Deployment', () => {
     ).toThrow(/ALLOCATOR_KAFKA_SECRET/);
     expect(() =>
       sampleConfig({
-        ALLOCATOR_KAFKA_SECRET: 'kafka',
-        ALLOCATOR_KAFKA_SASL_USERNAME: 'a',
-        ALLOCATOR_KAFKA_SASL_PASSWORD: 'b',
+        ALLOCATOR_SECRET_ENV: JSON.stringify({
+          DATABASE_URL: 'db',
+          REDIS_URL: 'redis',
+          KAFKA_SASL_PASSWORD: 'kafka/password',
+        }),
       }),
-    ).toThrow(/not both/);
+    ).toThrow(/Kafka credentials come from ALLOCATOR_KAFKA_SECRET/);
+  });
+
+  it("runs by the platform's conventions without chart values: restricted, the shared probes on its port, /tmp writable", () => {
+    const pod = (
+      desiredAllocatorDeployment(sampleEvent(), sampleConfig(), { autoscaled: true }) as {
+        spec: { template: { spec: { volumes: unknown[]; containers: Record<string, unknown>[] } } };
+      }
+    ).spec.template.spec;
+    const container = pod.containers[0]!;
+    expect(container.securityContext).toEqual(RESTRICTED_CONTAINER_SECURITY_CONTEXT);
+    expect(container).toMatchObject(containerProbes(8082));
+    expect(container.ports).toEqual([{ containerPort: 8082 }]);
+    expect(container.volumeMounts).toEqual([tmpVolumeMount()]);
+    expect(pod.volumes).toEqual([tmpVolume()]);
   });
 
   it('is the same object for the same inputs (so server-side apply is a no-op on resync)', () => {
     const render = () => desiredAllocatorDeployment(sampleEvent(), sampleConfig(), { autoscaled: true });
     expect(render()).toEqual(render());
+  });
+});
+
+describe("an allocator's name", () => {
+  const valid = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+  it('tells events of every namespace apart, even where the dashes of the two parts could be confused', () => {
+    const names = [
+      { namespace: 'a-b', name: 'c' },
+      { namespace: 'a', name: 'b-c' },
+      { namespace: 'demo', name: 'gala' },
+      { namespace: 'other', name: 'gala' },
+    ].map(allocatorName);
+    expect(new Set(names).size).toBe(4);
+    expect(allocatorName({ namespace: 'demo', name: 'gala' })).toMatch(/^alloc-demo-gala-[0-9a-f]{10}$/);
+  });
+
+  it('fits 63 characters (KEDA labels its HPA with it) and stays unique when cut', () => {
+    const long = 'x'.repeat(63);
+    const names = [`${long}`, `${long.slice(0, 62)}y`].map((name) =>
+      allocatorName({ namespace: long, name }),
+    );
+    for (const name of names) {
+      expect(name.length).toBeLessThanOrEqual(63);
+      expect(name).toMatch(valid);
+    }
+    expect(names[0]).not.toBe(names[1]);
+    expect(allocatorName({ namespace: 'demo', name: 'spring.concert' })).toMatch(valid);
+  });
+
+  it('is the same for the same event (the finalizer and the sweep find it by its key)', () => {
+    expect(allocatorName({ namespace: 'demo', name: 'gala' })).toBe(
+      allocatorName({ namespace: 'demo', name: 'gala' }),
+    );
   });
 });
 
@@ -197,7 +306,7 @@ describe('the desired KEDA ScaledObject', () => {
     expect(plain.spec).not.toHaveProperty('cooldownPeriod');
   });
 
-  it("authenticates KEDA's scaler like the operator (mechanism, TLS) with the platform's ClusterTriggerAuthentication", () => {
+  it("authenticates KEDA's scaler like the operator (mechanism, TLS) with the platform's TriggerAuthentication, beside the ScaledObject", () => {
     const scaled = desiredScaledObject(
       sampleEvent(),
       sampleConfig({
@@ -206,15 +315,33 @@ describe('the desired KEDA ScaledObject', () => {
         KAFKA_SASL_PASSWORD: 'operator-password',
         KAFKA_TLS: 'true',
         ALLOCATOR_KAFKA_SECRET: 'boxoffice-allocator-kafka',
-        KEDA_KAFKA_TRIGGER_AUTHENTICATION: 'boxoffice-kafka',
+        KEDA_KAFKA_TRIGGER_AUTHENTICATION: 'boxoffice-keda-kafka',
       }),
     ) as { spec: { triggers: { metadata: Record<string, string>; authenticationRef?: unknown }[] } };
     const [trigger] = scaled.spec.triggers;
     expect(trigger!.metadata).toMatchObject({ sasl: 'scram_sha512', tls: 'enable' });
-    expect(trigger!.authenticationRef).toEqual({
+    expect(trigger!.authenticationRef).toEqual({ name: 'boxoffice-keda-kafka', kind: 'TriggerAuthentication' });
+    expect(JSON.stringify(scaled)).not.toMatch(/operator-password/);
+  });
+
+  it('points at a ClusterTriggerAuthentication when so configured (a KEDA restricted to its own Secrets)', () => {
+    const scaled = desiredScaledObject(
+      sampleEvent(),
+      sampleConfig({
+        KEDA_KAFKA_TRIGGER_AUTHENTICATION: 'boxoffice-kafka',
+        KEDA_KAFKA_TRIGGER_AUTHENTICATION_KIND: 'ClusterTriggerAuthentication',
+      }),
+    ) as { spec: { triggers: { authenticationRef?: unknown }[] } };
+    expect(scaled.spec.triggers[0]!.authenticationRef).toEqual({
       name: 'boxoffice-kafka',
       kind: 'ClusterTriggerAuthentication',
     });
-    expect(JSON.stringify(scaled)).not.toMatch(/operator-password/);
+  });
+
+  it('sets no credentials for KEDA without a TriggerAuthentication (brokers without SASL)', () => {
+    const scaled = desiredScaledObject(sampleEvent(), sampleConfig()) as {
+      spec: { triggers: Record<string, unknown>[] };
+    };
+    expect(scaled.spec.triggers[0]).not.toHaveProperty('authenticationRef');
   });
 });

@@ -28,12 +28,21 @@ export function sampleEvent(spec: Partial<TicketEvent['spec']> = {}): TicketEven
 }
 
 export function sampleConfig(env: Record<string, string> = {}): OperatorConfig {
-  return operatorConfig.parse({
+  return operatorConfig.parse({ ...sampleConfigEnv(), ...env });
+}
+
+/** The environment of sampleConfig. */
+export function sampleConfigEnv(): Record<string, string> {
+  return {
     DATABASE_URL: 'postgres://boxoffice@db:5432/boxoffice',
     REDIS_URL: 'redis://redis:6379',
     KAFKA_BROKERS: 'kafka-0:9092,kafka-1:9092',
     ALLOCATOR_IMAGE: 'registry.example/boxoffice/allocator:1.0.0',
+    ALLOCATOR_SECRET_ENV: JSON.stringify({
+      DATABASE_URL: 'boxoffice/DATABASE_URL',
+      REDIS_URL: 'boxoffice-redis/url',
+    }),
+    LEASE_NAMESPACE: 'boxoffice',
     POD_NAME: 'operator-0',
-    ...env,
-  });
+  };
 }

@@ -15,11 +15,11 @@ export interface ScaledObjectSpec {
   triggers: {
     type: 'apache-kafka';
     metadata: Record<string, string>;
-    authenticationRef?: { name: string; kind: 'ClusterTriggerAuthentication' };
+    authenticationRef?: { name: string; kind: 'TriggerAuthentication' | 'ClusterTriggerAuthentication' };
   }[];
 }
 
-/** KEDA's names for the operator's own Kafka settings; the credentials come from the platform's ClusterTriggerAuthentication. */
+/** KEDA's names for the operator's own Kafka settings; the credentials come from the platform's TriggerAuthentication. */
 function kafkaAuthMetadata(config: OperatorConfig): Record<string, string> {
   return {
     ...(config.KAFKA_SASL_MECHANISM
@@ -37,7 +37,7 @@ export function desiredScaledObject(event: TicketEvent, config: OperatorConfig):
   const chart = new Chart(new App(), 'boxoffice', { disableResourceNameHashes: true });
   const allocator = event.spec.allocator;
   const spec: ScaledObjectSpec = {
-    scaleTargetRef: { name: allocatorName(event) },
+    scaleTargetRef: { name: allocatorName(event.metadata) },
     minReplicaCount: allocator.minReplicas,
     maxReplicaCount: allocator.maxReplicas,
     ...(config.KEDA_POLLING_INTERVAL_SECONDS !== undefined
@@ -64,7 +64,8 @@ export function desiredScaledObject(event: TicketEvent, config: OperatorConfig):
           ? {
               authenticationRef: {
                 name: config.KEDA_KAFKA_TRIGGER_AUTHENTICATION,
-                kind: 'ClusterTriggerAuthentication' as const,
+                // A TriggerAuthentication is looked up in the ScaledObject's (the allocators') namespace.
+                kind: config.KEDA_KAFKA_TRIGGER_AUTHENTICATION_KIND,
               },
             }
           : {}),
@@ -75,7 +76,7 @@ export function desiredScaledObject(event: TicketEvent, config: OperatorConfig):
   return new ApiObject(chart, 'scaler', {
     apiVersion: `${group}/${version}`,
     kind: 'ScaledObject',
-    metadata: childMetadata(event),
+    metadata: childMetadata(event, config),
     spec,
   }).toJson() as Record<string, unknown>;
 }

@@ -1,6 +1,13 @@
-import type { EventKey, Outcome, ShardCommand } from '@boxoffice/inventory';
+import {
+  channelOf,
+  type EventKey,
+  type OrderEvent,
+  type Outcome,
+  type ShardCommand,
+} from '@boxoffice/inventory';
 import type { Logger } from '@boxoffice/platform/logger';
 import type { OrderReply } from '@boxoffice/platform/replies';
+import { currentTraceparent } from '@boxoffice/platform/telemetry/messaging';
 import type { Redis } from 'ioredis';
 import type { KafkaMessage, Message } from 'kafkajs';
 import type { AppliedBatch } from './isolated-batch.ts';
@@ -34,41 +41,55 @@ export function orderEventMessages(
   event: EventKey,
   applied: AppliedBatch,
   forwardedIds: Set<string>,
+  commands: ShardCommand[],
 ): Message[] {
-  return applied.outcomes
-    .filter(
-      (o) =>
-        o.kind !== 'ignored' &&
-        o.kind !== 'duplicate' &&
-        !forwardedIds.has(o.orderId) &&
-        (o.kind !== 'rejected' || applied.rejectedIds.has(o.orderId)),
-    )
-    .map((o) => ({
-      key: o.orderId,
-      value: JSON.stringify({
-        v: 1,
-        kind: `order.${o.kind}`,
-        event,
-        orderId: o.orderId,
-        at: new Date().toISOString(),
-        ...detail(o),
-      }),
-    }));
+  const at = new Date().toISOString();
+  return applied.outcomes.flatMap((o, i) => {
+    if (o.kind === 'ignored' || o.kind === 'duplicate' || forwardedIds.has(o.orderId)) return [];
+    if (o.kind === 'rejected' && !applied.rejectedIds.has(o.orderId)) return [];
+    const value: OrderEvent = {
+      v: 1,
+      kind: `order.${o.kind}`,
+      event,
+      orderId: o.orderId,
+      at,
+      ...detail(o, commands[i]),
+    };
+    return [{ key: o.orderId, value: JSON.stringify(value) }];
+  });
 }
 
-function detail(outcome: Outcome): Record<string, unknown> {
-  if (outcome.kind === 'rejected' || outcome.kind === 'ignored') return { reason: outcome.reason };
+/** A rejection has no order in its outcome: what it was for comes from its command. */
+function detail(outcome: Outcome, command: ShardCommand | undefined): Partial<OrderEvent> {
+  if (outcome.kind === 'rejected' || outcome.kind === 'ignored') {
+    const purchase = command?.kind === 'purchase.requested' ? command : undefined;
+    return {
+      reason: outcome.reason,
+      ...(purchase
+        ? {
+            ticketType: purchase.ticketType,
+            quantity: purchase.quantity,
+            channel: channelOf(purchase),
+            amountMinor: 0,
+          }
+        : {}),
+    };
+  }
   return {
     status: outcome.order.status,
     ticketType: outcome.order.ticketType,
     quantity: outcome.order.quantity,
+    channel: channelOf(outcome.order),
+    amountMinor: outcome.order.amountMinor,
+    currency: outcome.order.currency,
   };
 }
 
 /**
  * Replies go to the purchase-api instance named in the command; a lost reply only means a 202. A
  * rejection is told when it is final: recorded as REJECTED, or dead-lettered (nothing will ever
- * record it, and the requester should not wait for it).
+ * record it, and the requester should not wait for it). Each reply names the batch's span, so the
+ * waiting request's trace links to the batch that answered it.
  */
 export async function publishReplies(
   redis: Redis,
@@ -79,6 +100,7 @@ export async function publishReplies(
   deadLettered: Set<number>,
 ): Promise<void> {
   const byChannel = new Map<string, OrderReply[]>();
+  const traceparent = currentTraceparent();
   commands.forEach((command, i) => {
     const outcome = applied.outcomes[i]!;
     if (!('replyTo' in command) || !command.replyTo || forwardedIds.has(command.orderId)) return;
@@ -90,6 +112,7 @@ export async function publishReplies(
       ...('reason' in outcome ? { reason: outcome.reason } : {}),
       ...('order' in outcome ? { status: outcome.order.status, expiresAt: outcome.order.expiresAt } : {}),
       ...('order' in outcome && outcome.order.rejectReason ? { reason: outcome.order.rejectReason } : {}),
+      ...(traceparent ? { traceparent } : {}),
     };
     const replies = byChannel.get(command.replyTo) ?? [];
     replies.push(reply);

@@ -2,12 +2,14 @@
  * Allocator process for one event (run with
  * `node --import @boxoffice/platform/telemetry/register services/allocator/src/main.ts`).
  */
+import { kafkaProbe, probeDependencies } from '@boxoffice/platform/dependency-probes';
 import { createKafka, kafkaConnection, sharedTopics } from '@boxoffice/platform/kafka';
 import { createLogger } from '@boxoffice/platform/logger';
 import { createMetricsRegistry } from '@boxoffice/platform/metrics';
 import { startOpsServer } from '@boxoffice/platform/ops-server';
 import { createPool } from '@boxoffice/platform/postgres';
 import { createRedis, redisKeyPrefix } from '@boxoffice/platform/redis';
+import { stopTelemetry } from '@boxoffice/platform/telemetry/lifecycle';
 import { startAllocator } from './allocator.ts';
 import { readAllocatorConfig } from './config.ts';
 import { allocatorMetrics } from './metrics.ts';
@@ -35,6 +37,11 @@ const allocator = await startAllocator({
   logger,
   partitionsConcurrently: config.PARTITIONS_CONCURRENTLY,
 });
+const probes = probeDependencies(registry, {
+  postgresql: () => pool.query('SELECT 1'),
+  redis: () => redis.ping(),
+  kafka: kafkaProbe(kafka),
+});
 const ops = await startOpsServer({
   port: config.PORT,
   registry,
@@ -53,9 +60,11 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     logger.info({ signal }, 'stopping: finishing the current batch and leaving the group');
     void (async () => {
       await allocator.stop();
+      await probes.stop();
       ops.close();
       redis.disconnect();
       await pool.end();
+      await stopTelemetry(); // the last batches' spans, before process.exit drops them
       process.exit(0);
     })();
   });

@@ -1,13 +1,20 @@
 import { parseShardCommand, type EventKey, type ShardCommand } from '@boxoffice/inventory';
 import type { AvailabilityCache } from '@boxoffice/platform/availability-cache';
 import type { Logger } from '@boxoffice/platform/logger';
-import { applyShardBatch, eventKeyString, eventTopic, recordRejectedOrders } from '@boxoffice/store';
+import { processBatch, sendBatchTraced } from '@boxoffice/platform/telemetry/messaging';
+import {
+  allocatorGroupId,
+  applyShardBatch,
+  eventKeyString,
+  eventTopic,
+  recordRejectedOrders,
+} from '@boxoffice/store';
 import type { EachBatchPayload, KafkaMessage, Producer } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { deadLetterMessages, orderEventMessages, publishReplies } from './batch-messages.ts';
 import { applyIsolating, type AppliedBatch } from './isolated-batch.ts';
-import type { AllocatorMetrics } from './metrics.ts';
+import { initShardCounters, outcomeLabels, type AllocatorMetrics } from './metrics.ts';
 import { retryTransient } from './retry.ts';
 
 export interface ShardConsumerDeps {
@@ -39,15 +46,27 @@ class BatchAbandoned extends Error {
  * Nothing in a batch can stall the shard: a command the database refuses is isolated (the batch is
  * split around it) and rejected or dead-lettered, the rest applied. A database that is unavailable
  * is waited for instead, retrying the same commands with backoff, and blames no command.
+ *
+ * The whole of it is one `process <topic>` span linked to each command's creation context
+ * (telemetry/messaging.ts): its transaction, produces and replies are that span's children.
  */
 export function shardBatchHandler(deps: ShardConsumerDeps): (payload: EachBatchPayload) => Promise<void> {
+  const handle = batchHandler(deps);
+  const group = allocatorGroupId(deps.event);
+  return async (payload) => {
+    if (payload.batch.messages.length === 0) return;
+    await processBatch(payload.batch, group, () => handle(payload));
+  };
+}
+
+function batchHandler(deps: ShardConsumerDeps): (payload: EachBatchPayload) => Promise<void> {
   const eventLabel = eventKeyString(deps.event);
   const backoff = deps.retry ?? { initialMs: 100, maxMs: 5_000 };
   return async ({ batch, heartbeat, resolveOffset, isRunning, isStale }) => {
-    if (batch.messages.length === 0) return;
     const shard = batch.partition;
     const labels = { event: eventLabel, shard: String(shard) };
     const stopTimer = deps.metrics.batchDuration.startTimer(labels);
+    initShardCounters(deps.metrics, labels);
 
     const commands: ShardCommand[] = [];
     const sources: KafkaMessage[] = [];
@@ -74,6 +93,7 @@ export function shardBatchHandler(deps: ShardConsumerDeps): (payload: EachBatchP
         },
       });
     let applied: AppliedBatch | undefined;
+    const stopTransactionTimer = deps.metrics.transactionDuration.startTimer(labels);
     try {
       applied =
         commands.length === 0
@@ -99,6 +119,7 @@ export function shardBatchHandler(deps: ShardConsumerDeps): (payload: EachBatchP
       deps.logger.info({ shard }, 'batch left for the next owner of the partition');
       return;
     }
+    if (applied) stopTransactionTimer();
     await heartbeat();
 
     // Malformed messages and commands that can never apply, each with its reason.
@@ -114,35 +135,34 @@ export function shardBatchHandler(deps: ShardConsumerDeps): (payload: EachBatchP
       })),
       {
         topic: deps.topics.orderEvents,
-        messages: applied ? orderEventMessages(deps.event, applied, forwardedIds) : [],
+        messages: applied ? orderEventMessages(deps.event, applied, forwardedIds, commands) : [],
       },
       {
         topic: deps.topics.deadLetter,
         messages: deadLetterMessages(eventLabel, batch.topic, shard, deadLetters),
       },
     ].filter((t) => t.messages.length > 0);
-    if (produced.length > 0) await deps.producer.sendBatch({ topicMessages: produced });
+    if (produced.length > 0) await sendBatchTraced(deps.producer, { topicMessages: produced });
     if (deadLetters.length > 0) {
-      deps.metrics.deadLetters.inc({ event: eventLabel }, deadLetters.length);
+      deps.metrics.deadLetters.inc(labels, deadLetters.length);
       deps.logger.warn(
         { shard, count: deadLetters.length, reasons: deadLetters.map((d) => d.reason) },
         'dead-lettered commands that are malformed or cannot apply',
       );
     }
     if (applied) {
-      for (const outcome of applied.outcomes) {
-        deps.metrics.outcomes.inc({
-          event: eventLabel,
-          outcome: forwardedIds.has(outcome.orderId) ? 'forwarded' : outcome.kind,
-          reason: 'reason' in outcome ? outcome.reason : '',
-        });
-        if (outcome.kind === 'expired') deps.metrics.expiries.inc({ event: eventLabel });
-      }
+      applied.outcomes.forEach((outcome, i) =>
+        deps.metrics.outcomes.inc(
+          outcomeLabels(eventLabel, commands[i], outcome, forwardedIds.has(outcome.orderId)),
+        ),
+      );
       deps.metrics.batchSize.observe(labels, commands.length);
     }
 
     resolveOffset(batch.lastOffset());
+    const stopCommitTimer = deps.metrics.offsetCommitDuration.startTimer(labels);
     await deps.commitOffsets(shard, (BigInt(batch.lastOffset()) + 1n).toString());
+    stopCommitTimer();
 
     if (applied) {
       const deadLettered = new Set(applied.deadLetters.map((d) => d.index));
@@ -156,6 +176,10 @@ export function shardBatchHandler(deps: ShardConsumerDeps): (payload: EachBatchP
           .catch((error: Error) => deps.logger.warn({ err: error }, 'availability cache not updated'));
       }
     }
+    deps.logger.debug(
+      { shard, firstOffset: batch.firstOffset(), lastOffset: batch.lastOffset(), commands: commands.length },
+      'batch applied',
+    );
     stopTimer();
   };
 }

@@ -177,6 +177,7 @@ export function applyBatch(initial: ShardState, commands: ShardCommand[], ctx: B
           createdAt: now,
           expiresAt: new Date(ctx.now.getTime() + ctx.holdTtlSeconds * 1000).toISOString(),
           updatedAt: now,
+          ...(command.channel ? { channel: command.channel } : {}),
         };
         counter.held += held.quantity;
         state.buyerQuantities.set(command.buyerId, active + command.quantity);

@@ -6,3 +6,6 @@ export * from './messages.ts';
 export * from './batch.ts';
 export * from './routing.ts';
 export * from './settlement.ts';
+export * from './sales-channel.ts';
+export * from './order-events.ts';
+export * from './sales-deltas.ts';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ticketTypeName } from './event.ts';
+import { salesChannel } from './sales-channel.ts';
 
 /**
  * Commands carried on an event's purchase topic. The partition is the shard, so every change of
@@ -20,6 +21,8 @@ export const purchaseRequested = z.strictObject({
   replyTo: z.string().max(200).optional(),
   /** Shards that already found themselves sold out for this request (it moves on to another). */
   visitedShards: z.array(z.int().min(0).max(255)).max(256).optional(),
+  /** Where the order was sold (absent in commands from before channels: `online`). */
+  channel: salesChannel.optional(),
 });
 
 export const releaseRequested = z.strictObject({
@@ -63,8 +66,14 @@ export type ShardCommand = z.infer<typeof shardCommand>;
 
 export type ParsedCommand = { ok: true; command: ShardCommand } | { ok: false; reason: string };
 
-/** Parses a raw message value; never throws, so a malformed message is dead-lettered with its reason. */
-export function parseShardCommand(value: Buffer | string | null): ParsedCommand {
+/**
+ * Parses a raw message value against a schema; never throws: a message that is not JSON or does
+ * not match comes back with its reason (for a dead letter or a skip).
+ */
+export function parseMessage<T>(
+  schema: z.ZodType<T>,
+  value: Buffer | string | null,
+): { ok: true; value: T } | { ok: false; reason: string } {
   if (value === null) return { ok: false, reason: 'empty message value' };
   let json: unknown;
   try {
@@ -72,10 +81,16 @@ export function parseShardCommand(value: Buffer | string | null): ParsedCommand 
   } catch (error) {
     return { ok: false, reason: `not JSON: ${(error as Error).message}` };
   }
-  const parsed = shardCommand.safeParse(json);
-  if (parsed.success) return { ok: true, command: parsed.data };
+  const parsed = schema.safeParse(json);
+  if (parsed.success) return { ok: true, value: parsed.data };
   return {
     ok: false,
     reason: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '),
   };
+}
+
+/** Parses a raw message value; never throws, so a malformed message is dead-lettered with its reason. */
+export function parseShardCommand(value: Buffer | string | null): ParsedCommand {
+  const parsed = parseMessage(shardCommand, value);
+  return parsed.ok ? { ok: true, command: parsed.value } : parsed;
 }

@@ -27,6 +27,8 @@ export interface Order {
   /** When an unpaid hold returns its seats to the shard. */
   expiresAt: string;
   updatedAt: string;
+  /** The sales channel (`online` when absent: orders from before channels). */
+  channel?: string;
   /** Why a REJECTED order got no hold. */
   rejectReason?: string;
 }

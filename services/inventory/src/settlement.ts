@@ -142,6 +142,7 @@ export function rejectedOrder(
     createdAt: at,
     expiresAt: at,
     updatedAt: at,
+    ...(command.channel ? { channel: command.channel } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Message, Producer, TopicMessages } from 'kafkajs';
+import { startProducerSpan } from './telemetry/messaging.ts';
 
 export interface CoalescedMessage extends Message {
   topic: string;
@@ -10,6 +11,10 @@ export interface CoalescedMessage extends Message {
  * per message. This sends messages offered while earlier ones are in flight together, in the next
  * request: an idle service sends at once (no added delay), a busy one sends few, larger requests.
  * Each caller's promise settles with the request that carried its message.
+ *
+ * Each message gets its producer span, and that span's context in its headers, when it is offered
+ * (in its caller's context), not when the shared request goes out: a batch carries many requests'
+ * messages, and each must lead back to its own trace.
  */
 export class CoalescingProducer {
   private queue: { message: CoalescedMessage; settle: (error?: unknown) => void }[] = [];
@@ -24,8 +29,16 @@ export class CoalescingProducer {
   }
 
   send(message: CoalescedMessage): Promise<void> {
+    const traced = startProducerSpan(message.topic, message);
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ message, settle: (error) => (error === undefined ? resolve() : reject(error)) });
+      this.queue.push({
+        message: traced.message,
+        settle: (error) => {
+          traced.end(error);
+          if (error === undefined) resolve();
+          else reject(error);
+        },
+      });
       if (this.inFlight < this.options.maxInFlight) void this.flush();
     });
   }

@@ -21,6 +21,8 @@ export const orderReply = z.object({
   reason: z.string().optional(),
   status: z.string().optional(),
   expiresAt: z.string().optional(),
+  /** W3C traceparent of the allocator's batch span that decided it (absent when not traced). */
+  traceparent: z.string().optional(),
 });
 export type OrderReply = z.infer<typeof orderReply>;
 

@@ -1,3 +1,4 @@
+import { RedisSubscriber } from '@boxoffice/platform/redis-subscriber';
 import { eventKeyString, type CatalogEvent } from '@boxoffice/store';
 import type { Redis } from 'ioredis';
 
@@ -21,19 +22,18 @@ export interface AvailabilityViewOptions {
  * updated by the allocators' availability messages (Redis pub/sub, the same channel the SSE stream
  * follows) and reloaded every `maxAgeMs` in case a message was missed across a reconnect. Routing an
  * order then needs no Redis read, and a sold-out answer no I/O at all. Only a hint, like the Redis
- * entry it mirrors: the allocator decides every hold against PostgreSQL.
+ * entry it mirrors: the allocator decides every hold against PostgreSQL. Without Redis it is
+ * reloaded (from PostgreSQL) every `maxAgeMs`, and at once when the subscription comes back.
  */
 export class AvailabilityView {
   private readonly entries = new Map<string, Entry>();
-  private readonly keysByChannel = new Map<string, string>();
-  private readonly subscriber: Redis;
+  private readonly followed = new Set<string>();
+  private readonly subscriber: RedisSubscriber;
   private readonly options: AvailabilityViewOptions;
 
   constructor(redis: Redis, options: AvailabilityViewOptions) {
     this.options = options;
-    this.subscriber = redis.duplicate();
-    this.subscriber.on('error', () => undefined);
-    this.subscriber.on('message', (channel: string, message: string) => this.apply(channel, message));
+    this.subscriber = new RedisSubscriber(redis);
   }
 
   /** The event's availability; at most `maxAgeMs` old unless a reload is under way. */
@@ -49,29 +49,29 @@ export class AvailabilityView {
   }
 
   stop(): void {
-    this.subscriber.disconnect();
+    this.subscriber.stop();
   }
 
   private async reload(event: CatalogEvent, key: string, entry: Entry): Promise<Availability> {
-    const channel = this.options.channel(key);
-    if (!this.keysByChannel.has(channel)) {
+    if (!this.followed.has(key)) {
+      this.followed.add(key);
+      const subscription = this.subscriber.listen(this.options.channel(key), {
+        message: (message) => this.apply(key, message),
+        // Messages were lost while the subscription was gone: the next request reloads.
+        resubscribed: () => (entry.loadedAt = 0),
+      });
       // Subscribed before the first read, so no change between the read and the subscription is lost.
-      const subscribed = await this.subscriber.subscribe(channel).then(
-        () => true,
-        () => false,
-      );
-      if (subscribed) this.keysByChannel.set(channel, key);
+      await subscription.confirmed;
     }
     const availability = await this.options.load(event);
     entry.availability = availability;
-    entry.loadedAt = this.keysByChannel.has(channel) ? Date.now() : 0;
+    entry.loadedAt = Date.now();
     return availability;
   }
 
   /** An allocator's message `{ shard, remaining: { [ticketType]: n } }` after a batch of its shard. */
-  private apply(channel: string, message: string): void {
-    const key = this.keysByChannel.get(channel);
-    const availability = key === undefined ? undefined : this.entries.get(key)?.availability;
+  private apply(key: string, message: string): void {
+    const availability = this.entries.get(key)?.availability;
     if (!availability) return;
     let change: { shard?: unknown; remaining?: unknown };
     try {

@@ -1,12 +1,20 @@
 import { jwtEnvConfig } from '@boxoffice/platform/auth/jwt-env';
 import { connectionConfig, env, loadConfig } from '@boxoffice/platform/config';
+import { trustedProxiesConfig } from '@boxoffice/platform/http/trusted-proxies';
+import { salesChannel } from '@boxoffice/inventory';
 import { z } from 'zod';
 
 export const purchaseApiConfig = z.object({
   ...connectionConfig,
   PURCHASE_API_PORT: env.port(8080),
+  ...trustedProxiesConfig,
   ...jwtEnvConfig,
   WEBHOOK_SECRET: z.string().min(16),
+  /**
+   * Sales channels a token's `channel` claim may name (a box office's or a partner's tokens); a token
+   * without the claim sells `online`. A channel not listed is refused with 403.
+   */
+  SALES_CHANNELS: env.list().pipe(z.array(salesChannel)).default(['online']),
   /** How long a purchase waits for the allocator before answering 202. */
   REPLY_TIMEOUT_MS: env.milliseconds(2_000),
   RATE_LIMIT_PER_IP_PER_SECOND: z.coerce.number().int().min(1).default(200),

@@ -10,6 +10,11 @@ export const PurchaseErrors = defineErrors({
   EventNotFound: { code: 'event-not-found', status: 404, title: 'Event not found' },
   OrderNotFound: { code: 'order-not-found', status: 404, title: 'Order not found' },
   NotHeld: { code: 'order-not-held', status: 409, title: 'The order is not an unpaid hold' },
+  ChannelNotAllowed: {
+    code: 'channel-not-allowed',
+    status: 403,
+    title: "The token's sales channel is not accepted here",
+  },
   IdempotencyConflict: {
     code: 'idempotency-key-reused',
     status: 422,

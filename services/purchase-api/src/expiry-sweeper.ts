@@ -1,5 +1,7 @@
 import type { HoldExpiryDue } from '@boxoffice/inventory';
 import type { Logger } from '@boxoffice/platform/logger';
+import { sendTraced } from '@boxoffice/platform/telemetry/messaging';
+import { withSpan } from '@boxoffice/platform/telemetry/spans';
 import { eventKeyString, eventTopic, sweepDueHolds, type DueHold, type SweepRound } from '@boxoffice/store';
 import type { Producer } from 'kafkajs';
 import type pg from 'pg';
@@ -15,6 +17,8 @@ export interface ExpirySweepDeps {
   logger: Logger;
   /** `boxoffice_hold_expiry_commands_total{event, result}`. */
   commands?: Counter;
+  /** `boxoffice_hold_expiry_sweeps_total{result}`: swept, skipped or failed rounds. */
+  rounds?: Counter;
 }
 
 /**
@@ -23,13 +27,12 @@ export interface ExpirySweepDeps {
  * the partition's lag wakes an allocator that KEDA scaled to zero. Only the process holding the
  * sweep's lock sends (`swept: false` otherwise). A topic that refuses is logged and skipped, so one
  * broken event cannot stop expiry for all; its holds go again when the walk starts over. Only when
- * nothing could be sent does the round fail, and the next round sends the same holds.
+ * nothing could be sent does the round fail, and the next round sends the same holds. A round that
+ * sends is a trace of its own (`expire due holds`), which every command it sent leads back to.
  */
 export async function expirySweepRound(deps: ExpirySweepDeps): Promise<SweepRound> {
-  return sweepDueHolds(
-    deps.pool,
-    { limit: deps.batchSize, restartAfterMs: deps.resendAfterMs },
-    async (holds) => {
+  return sweepDueHolds(deps.pool, { limit: deps.batchSize, restartAfterMs: deps.resendAfterMs }, (holds) =>
+    withSpan('expire due holds', { 'boxoffice.holds.due': holds.length }, async () => {
       const events = [...Map.groupBy(holds, (hold) => eventKeyString(hold.event))];
       const results = await Promise.allSettled(
         events.map(([, eventHolds]) => send(deps.producer, eventHolds)),
@@ -45,12 +48,12 @@ export async function expirySweepRound(deps: ExpirySweepDeps): Promise<SweepRoun
       if (failures.length === results.length) throw failures[0]!.err;
       for (const failure of failures)
         deps.logger.warn(failure, 'expiry commands not sent; they go again when the walk starts over');
-    },
+    }),
   );
 }
 
 function send(producer: Producer, holds: DueHold[]): Promise<unknown> {
-  return producer.send({
+  return sendTraced(producer, {
     topic: eventTopic(holds[0]!.event),
     acks: -1,
     messages: holds.map(({ orderId, shard }) => {
@@ -79,10 +82,12 @@ export function startExpirySweeper(deps: ExpirySweepDeps & { intervalMs: number 
     timer = setTimeout(() => {
       running = expirySweepRound(deps)
         .then((round) => {
+          deps.rounds?.inc({ result: round.swept ? 'swept' : 'skipped' });
           if (round.swept && round.due > 0) deps.logger.debug({ count: round.due }, 'expiry commands sent');
           return round.swept && round.due === deps.batchSize ? 0 : deps.intervalMs;
         })
         .catch((error: Error) => {
+          deps.rounds?.inc({ result: 'failed' });
           deps.logger.warn({ err: error }, 'expiry sweep failed; retrying next interval');
           return deps.intervalMs;
         })

@@ -1,4 +1,5 @@
 /** purchase-api (run with `node --import @boxoffice/platform/telemetry/register services/purchase-api/src/main.ts`). */
+import { kafkaProbe, probeDependencies } from '@boxoffice/platform/dependency-probes';
 import { onShutdownSignal } from '@boxoffice/platform/http/app';
 import { createKafka, kafkaConnection } from '@boxoffice/platform/kafka';
 import { createLogger } from '@boxoffice/platform/logger';
@@ -24,11 +25,17 @@ const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartiti
 await producer.connect();
 
 const { http, stop } = await createPurchaseApi({ config, pool, redis, producer, logger });
+const probes = probeDependencies(http.registry, {
+  postgresql: () => pool.query('SELECT 1'),
+  redis: () => redis.ping(),
+  kafka: kafkaProbe(kafka),
+});
 const server = await http.listen({ port: config.PURCHASE_API_PORT, host: '0.0.0.0' });
 logger.info({ url: server.url }, 'purchase-api listening');
 onShutdownSignal(async () => {
   await server.close({ drainDelayMs: 0, timeoutMs: 10_000 });
   await stop();
+  await probes.stop();
   await producer.disconnect();
   redis.disconnect();
   await pool.end();

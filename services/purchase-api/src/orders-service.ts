@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  DEFAULT_SALES_CHANNEL,
   chooseShard,
   newOrderId,
   saleState,
@@ -26,6 +27,7 @@ import type { Redis } from 'ioredis';
 import type { Producer } from 'kafkajs';
 import type pg from 'pg';
 import { AvailabilityView } from './availability-view.ts';
+import { waitForOrderByKey } from './order-by-key.ts';
 import type { ReplyWaiter } from './reply-waiter.ts';
 
 export interface OrdersServiceDeps {
@@ -64,6 +66,8 @@ export interface PlaceOrder {
   ticketType: string;
   quantity: number;
   idempotencyKey: string;
+  /** The sales channel (`online` when absent). */
+  channel?: string;
 }
 
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
@@ -131,11 +135,14 @@ export function ordersService(deps: OrdersServiceDeps) {
       request.buyerId,
       request.idempotencyKey,
     );
-    if (!order) return undefined;
-    if (order.ticketType !== request.ticketType || order.quantity !== request.quantity)
-      return { kind: 'idempotency_conflict' };
-    return existingOrderResult(order);
+    return order ? keyedOrderResult(request, order) : undefined;
   };
+
+  /** The answer for the order found under the request's key: its own, unless the body differs. */
+  const keyedOrderResult = (request: PlaceOrder, order: StoredOrder): PlaceOrderResult =>
+    order.ticketType !== request.ticketType || order.quantity !== request.quantity
+      ? { kind: 'idempotency_conflict' }
+      : existingOrderResult(order);
 
   const existingOrderResult = (order: StoredOrder): PlaceOrderResult => {
     if (order.status === 'REJECTED')
@@ -145,14 +152,21 @@ export function ordersService(deps: OrdersServiceDeps) {
     return { kind: 'accepted', order: view(order) };
   };
 
-  const replyResult = async (orderId: string, reply: OrderReply | undefined): Promise<PlaceOrderResult> => {
+  const replyResult = async (
+    request: PlaceOrder,
+    orderId: string,
+    reply: OrderReply | undefined,
+  ): Promise<PlaceOrderResult> => {
     if (!reply) return { kind: 'pending', orderId };
     if (reply.kind === 'held' || reply.kind === 'confirmed')
       return { kind: 'accepted', order: { id: orderId, status: reply.status!, expiresAt: reply.expiresAt! } };
     if (reply.kind === 'rejected')
       return reply.reason === 'limit_reached' ? { kind: 'limit_reached', orderId } : { kind: 'sold_out' };
     if (reply.kind === 'duplicate') {
-      const order = await findOrder(deps.pool, orderId);
+      // A duplicate by key (the key was not remembered: Redis lost it) is the key's first order.
+      const order =
+        (await findOrder(deps.pool, orderId)) ??
+        (await findOrderByIdempotencyKey(deps.pool, request.event, request.buyerId, request.idempotencyKey));
       return order ? existingOrderResult(order) : { kind: 'pending', orderId };
     }
     return { kind: 'pending', orderId };
@@ -216,6 +230,7 @@ export function ordersService(deps: OrdersServiceDeps) {
         idempotencyKey: request.idempotencyKey,
         requestedAt: new Date().toISOString(),
         replyTo: deps.replies.channel,
+        ...(request.channel && request.channel !== DEFAULT_SALES_CHANNEL ? { channel: request.channel } : {}),
       };
       const reply = deps.replies.expect(orderId);
       try {
@@ -231,7 +246,13 @@ export function ordersService(deps: OrdersServiceDeps) {
         return { kind: 'unavailable' };
       }
       orderId = command.orderId;
-      return replyResult(orderId, await reply.wait(deps.replyTimeoutMs));
+      if (!deps.replies.listening()) {
+        // Redis is down, so no reply can come: PostgreSQL has the answer (docs/reliability.md).
+        reply.cancel();
+        const order = await waitForOrderByKey(deps.pool, request, deps.replyTimeoutMs);
+        return order ? keyedOrderResult(request, order) : { kind: 'pending', orderId };
+      }
+      return replyResult(request, orderId, await reply.wait(deps.replyTimeoutMs));
     },
 
     /** Releases a hold (owner only; another buyer's order is reported as not found). */

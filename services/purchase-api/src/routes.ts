@@ -4,11 +4,15 @@ import { requireWebhookSignature } from '@boxoffice/platform/auth/webhook-signat
 import { AppError } from '@boxoffice/platform/errors/app-error';
 import { perBuyerRateLimit } from '@boxoffice/platform/http/rate-limit';
 import { defineRoute, type AnyRoute } from '@boxoffice/platform/http/route';
+import { getOrderRoute } from '@boxoffice/query-api/order-read';
 import type { Redis } from 'ioredis';
+import type pg from 'pg';
 import type { Counter } from 'prom-client';
 import { z } from 'zod';
 import { PurchaseErrors } from './errors.ts';
-import type { OrdersService, PlaceOrderResult } from './orders-service.ts';
+import { orderAnswerLabels } from './metrics.ts';
+import type { OrdersService, PlaceOrder, PlaceOrderResult } from './orders-service.ts';
+import { channelFromClaims } from './token-channel.ts';
 
 const eventParams = z.object({ namespace: z.string().min(1).max(63), name: z.string().min(1).max(63) });
 const orderParams = z.object({ orderId: z.string().min(1).max(64) });
@@ -36,18 +40,24 @@ const paymentCallback = z
 
 export function purchaseRoutes(deps: {
   orders: OrdersService;
+  pool: pg.Pool;
   verifier: JwtVerifier;
   redis: Redis;
   webhookSecret: string;
   perBuyerPerSecond: number;
+  /** Channels a token's `channel` claim may name (default: only `online`). */
+  salesChannels?: string[];
   outcomes: Counter;
 }): AnyRoute[] {
   const authenticated = [
     requireBuyer(deps.verifier),
     perBuyerRateLimit({ redis: deps.redis, points: deps.perBuyerPerSecond, durationSeconds: 1 }),
   ];
-  const answer = (result: PlaceOrderResult): never | { status: number; body: unknown; location?: string } => {
-    deps.outcomes.inc({ outcome: result.kind });
+  const answer = (
+    request: PlaceOrder,
+    result: PlaceOrderResult,
+  ): never | { status: number; body: unknown; location?: string } => {
+    deps.outcomes.inc(orderAnswerLabels(request, result));
     switch (result.kind) {
       case 'accepted':
         return { status: 201, body: result.order, location: `/v1/orders/${result.order.id}` };
@@ -112,19 +122,22 @@ export function purchaseRoutes(deps: {
         (e) => e !== PurchaseErrors.OrderNotFound && e !== PurchaseErrors.NotHeld,
       ),
       handler: async ({ params, headers, body }, _req, res) => {
-        const result = answer(
-          await deps.orders.place({
-            event: params,
-            buyerId: buyerOf(res).buyerId,
-            ticketType: body.ticketType,
-            quantity: body.quantity,
-            idempotencyKey: headers['idempotency-key'],
-          }),
-        );
+        const request = {
+          event: params,
+          buyerId: buyerOf(res).buyerId,
+          channel: channelFromClaims(buyerOf(res).claims, deps.salesChannels ?? []),
+          ticketType: body.ticketType,
+          quantity: body.quantity,
+          idempotencyKey: headers['idempotency-key'],
+        };
+        const result = answer(request, await deps.orders.place(request));
         if (result.location) res.location(result.location);
         res.status(result.status).json(result.body);
       },
     }),
+    // The read of one order is query-api's, mounted here too: the Ingress cannot send GET and DELETE
+    // of this path to different APIs, and the Location of 201/202 answers names it.
+    getOrderRoute({ pool: deps.pool, authenticated, notFound: PurchaseErrors.OrderNotFound }),
     defineRoute({
       operationId: 'releaseOrder',
       method: 'delete',

@@ -3,14 +3,14 @@ import { createHttpApp, type HttpApp } from '@boxoffice/platform/http/app';
 import { perIpRateLimit } from '@boxoffice/platform/http/rate-limit';
 import type { Logger } from '@boxoffice/platform/logger';
 import { createMetricsRegistry } from '@boxoffice/platform/metrics';
-import { redisKeyPrefix } from '@boxoffice/platform/redis';
+import { redisAnswers, redisKeyPrefix } from '@boxoffice/platform/redis';
 import type { Redis } from 'ioredis';
 import type { Producer } from 'kafkajs';
 import type pg from 'pg';
-import { Counter } from 'prom-client';
 import type { PurchaseApiConfig } from './config.ts';
 import { eventCatalog } from './event-catalog.ts';
 import { startExpirySweeper } from './expiry-sweeper.ts';
+import { purchaseApiMetrics } from './metrics.ts';
 import { ordersService } from './orders-service.ts';
 import { ReplyWaiter } from './reply-waiter.ts';
 import { purchaseRoutes } from './routes.ts';
@@ -32,12 +32,7 @@ export async function createPurchaseApi(deps: {
   const replies = new ReplyWaiter(deps.redis, prefix);
   await replies.start();
   const registry = createMetricsRegistry('purchase-api');
-  const outcomes = new Counter({
-    name: 'boxoffice_api_orders_total',
-    help: 'Order requests by API outcome',
-    labelNames: ['outcome'],
-    registers: [registry],
-  });
+  const metrics = purchaseApiMetrics(registry);
   const sweeper = startExpirySweeper({
     pool: deps.pool,
     producer: deps.producer,
@@ -45,12 +40,8 @@ export async function createPurchaseApi(deps: {
     batchSize: config.EXPIRY_SWEEP_BATCH_SIZE,
     resendAfterMs: config.EXPIRY_RESEND_AFTER_MS,
     logger: deps.logger,
-    commands: new Counter({
-      name: 'boxoffice_hold_expiry_commands_total',
-      help: 'hold.expire commands the expiry sweeper produced (result sent) or could not (failed)',
-      labelNames: ['event', 'result'],
-      registers: [registry],
-    }),
+    commands: metrics.expiryCommands,
+    rounds: metrics.expirySweeps,
   });
   const verifier = jwtVerifierFromEnv(config);
   const orders = ordersService({
@@ -65,21 +56,25 @@ export async function createPurchaseApi(deps: {
   const http = createHttpApp({
     routes: purchaseRoutes({
       orders,
+      pool: deps.pool,
       verifier,
       redis: deps.redis,
       webhookSecret: config.WEBHOOK_SECRET,
       perBuyerPerSecond: config.RATE_LIMIT_PER_BUYER_PER_SECOND,
-      outcomes,
+      salesChannels: config.SALES_CHANNELS,
+      outcomes: metrics.orderAnswers,
     }),
     openapi: { title: 'boxoffice purchase-api', version: '1.0.0' },
     logger: deps.logger,
     registry,
+    trustedProxies: config.TRUSTED_PROXIES,
     middleware: [
       perIpRateLimit({ redis: deps.redis, points: config.RATE_LIMIT_PER_IP_PER_SECOND, durationSeconds: 1 }),
     ],
     checks: [
       { name: 'postgres', check: async () => (await deps.pool.query('SELECT 1')).rowCount === 1 },
-      { name: 'redis', check: async () => (await deps.redis.ping()) === 'PONG' },
+      // Purchases go on without Redis (docs/reliability.md): degraded, not unready.
+      { name: 'redis', check: () => redisAnswers(deps.redis), optional: true },
     ],
   });
   return {

@@ -38,12 +38,15 @@ export class PurchasePath {
   databaseUrl!: string;
   readonly allocators: Allocator[] = [];
 
-  async start(options: { replyTimeoutMs?: number; sweeper?: boolean } = {}): Promise<this> {
+  /** `redisUrl`: a Redis of the test's own (one it stops and starts); default the shared one. */
+  async start(
+    options: { replyTimeoutMs?: number; sweeper?: boolean; redisUrl?: string } = {},
+  ): Promise<this> {
     const deps = dependencies();
     this.databaseUrl = await createTestDatabase(this.prefix);
     await migrate(this.databaseUrl);
     this.pool = createPool(this.databaseUrl, 20);
-    this.redis = createRedis(deps.redisUrl, { name: 'test' });
+    this.redis = createRedis(options.redisUrl ?? deps.redisUrl, { name: 'test' });
     this.kafka = kafkaAs('admin', this.prefix);
     await grantKafkaAcls(this.prefix);
     const admin = this.kafka.admin();

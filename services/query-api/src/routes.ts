@@ -1,29 +1,15 @@
 import { buyerOf, requireBuyer, type JwtVerifier } from '@boxoffice/platform/auth/jwt';
-import type { AvailabilityCache } from '@boxoffice/platform/availability-cache';
 import { AppError } from '@boxoffice/platform/errors/app-error';
-import { defineErrors } from '@boxoffice/platform/errors/registry';
-import { defineRoute, type AnyRoute } from '@boxoffice/platform/http/route';
-import {
-  buyerOrders,
-  eventKeyString,
-  findEvent,
-  findOrder,
-  listEvents,
-  orderTickets,
-  type CatalogEvent,
-  type StoredOrder,
-} from '@boxoffice/store';
-import type { Redis } from 'ioredis';
+import { defineRoute, type AnyRoute, type DocumentedMiddleware } from '@boxoffice/platform/http/route';
+import { buyerOrders, findEvent, listEvents, orderTickets, type CatalogEvent } from '@boxoffice/store';
 import type pg from 'pg';
 import { z } from 'zod';
-
-export const QueryErrors = defineErrors({
-  EventNotFound: { code: 'event-not-found', status: 404, title: 'Event not found' },
-  OrderNotFound: { code: 'order-not-found', status: 404, title: 'Order not found' },
-});
+import { availabilityStreamRoute, type AvailabilityStreamDeps } from './availability-stream.ts';
+import { QueryErrors } from './errors.ts';
+import { organizerRoutes } from './organizer-routes.ts';
+import { getOrderRoute, orderParams, ownOrderReader, toOrderView, orderDetailsView } from './order-read.ts';
 
 const eventParams = z.object({ namespace: z.string().min(1).max(63), name: z.string().min(1).max(63) });
-const orderParams = z.object({ orderId: z.string().min(1).max(64) });
 const ticketTypeView = z.object({
   name: z.string(),
   priceMinor: z.number(),
@@ -52,50 +38,17 @@ const eventView = z
     ticketTypes: z.array(ticketTypeView).describe('Availability per ticket type, summed over shards'),
   })
   .meta({ id: 'Event' });
-const orderView = z
-  .object({
-    id: z.string(),
-    event: z.object({ namespace: z.string(), name: z.string() }),
-    ticketType: z.string(),
-    quantity: z.number(),
-    status: z.string(),
-    amountMinor: z.number(),
-    currency: z.string(),
-    createdAt: z.string(),
-    expiresAt: z.string().optional(),
-    reason: z.string().optional(),
-  })
-  .meta({ id: 'OrderDetails' });
-
-const toOrderView = (order: StoredOrder): z.infer<typeof orderView> => ({
-  id: order.id,
-  event: order.event,
-  ticketType: order.ticketType,
-  quantity: order.quantity,
-  status: order.status,
-  amountMinor: order.amountMinor,
-  currency: order.currency,
-  createdAt: order.createdAt,
-  ...(order.status === 'HELD' ? { expiresAt: order.expiresAt } : {}),
-  ...(order.rejectReason ? { reason: order.rejectReason } : {}),
-});
 const toEventView = (event: CatalogEvent): z.infer<typeof eventView> => event;
 
 export function queryRoutes(deps: {
   pool: pg.Pool;
   verifier: JwtVerifier;
-  redis: Redis;
-  availability: AvailabilityCache;
-  heartbeatMs: number;
-  shutdown: AbortSignal;
+  /** Run after authentication on the routes that need a token (a per-buyer limit). */
+  perBuyer: DocumentedMiddleware[];
+  streams: AvailabilityStreamDeps;
 }): AnyRoute[] {
-  const authenticated = [requireBuyer(deps.verifier)];
-  /** Owner only: another buyer's order is indistinguishable from a missing one. */
-  const ownOrder = async (orderId: string, buyerId: string): Promise<StoredOrder> => {
-    const order = await findOrder(deps.pool, orderId);
-    if (!order || order.buyerId !== buyerId) throw new AppError(QueryErrors.OrderNotFound);
-    return order;
-  };
+  const authenticated = [requireBuyer(deps.verifier), ...deps.perBuyer];
+  const ownOrder = ownOrderReader(deps.pool, QueryErrors.OrderNotFound);
   return [
     defineRoute({
       operationId: 'listEvents',
@@ -133,55 +86,9 @@ export function queryRoutes(deps: {
         res.json(toEventView(event));
       },
     }),
-    defineRoute({
-      operationId: 'streamAvailability',
-      method: 'get',
-      path: '/v1/events/{namespace}/{name}/availability/stream',
-      summary: 'Server-Sent Events: a snapshot, then every change of remaining stock per shard',
-      tags: ['events'],
-      request: { params: eventParams },
-      responses: { 200: { description: 'text/event-stream', contentType: 'text/event-stream' } },
-      problems: [QueryErrors.EventNotFound],
-      handler: async ({ params }, req, res) => {
-        const event = await findEvent(deps.pool, params);
-        if (!event) throw new AppError(QueryErrors.EventNotFound);
-        res.writeHead(200, {
-          'content-type': 'text/event-stream',
-          'cache-control': 'no-cache',
-          connection: 'keep-alive',
-        });
-        res.write(
-          `event: snapshot\ndata: ${JSON.stringify({ ticketTypes: event.ticketTypes.map((t) => ({ name: t.name, remaining: t.remaining })) })}\n\n`,
-        );
-        const subscriber = deps.redis.duplicate();
-        subscriber.on('error', () => undefined);
-        subscriber.on('message', (_channel: string, message: string) =>
-          res.write(`event: shard\ndata: ${message}\n\n`),
-        );
-        await subscriber.subscribe(deps.availability.channel(eventKeyString(params)));
-        const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), deps.heartbeatMs);
-        const end = (): void => {
-          clearInterval(heartbeat);
-          subscriber.disconnect();
-          res.end();
-        };
-        req.on('close', end);
-        deps.shutdown.addEventListener('abort', end, { once: true });
-      },
-    }),
-    defineRoute({
-      operationId: 'getOrder',
-      method: 'get',
-      path: '/v1/orders/{orderId}',
-      summary: 'One of your orders',
-      tags: ['orders'],
-      middleware: authenticated,
-      request: { params: orderParams },
-      responses: { 200: { description: 'The order', schema: orderView } },
-      problems: [QueryErrors.OrderNotFound],
-      handler: async ({ params }, _req, res) =>
-        res.json(toOrderView(await ownOrder(params.orderId, buyerOf(res).buyerId))),
-    }),
+    availabilityStreamRoute(deps.streams),
+    ...organizerRoutes(deps),
+    getOrderRoute({ pool: deps.pool, authenticated, notFound: QueryErrors.OrderNotFound }),
     defineRoute({
       operationId: 'getOrderTickets',
       method: 'get',
@@ -222,7 +129,7 @@ export function queryRoutes(deps: {
       tags: ['orders'],
       middleware: authenticated,
       request: { query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }) },
-      responses: { 200: { description: 'Orders', schema: z.object({ items: z.array(orderView) }) } },
+      responses: { 200: { description: 'Orders', schema: z.object({ items: z.array(orderDetailsView) }) } },
       handler: async ({ query }, _req, res) =>
         res.json({
           items: (await buyerOrders(deps.pool, buyerOf(res).buyerId, query.limit)).map(toOrderView),

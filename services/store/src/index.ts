@@ -21,3 +21,15 @@ export * from './queries.ts';
 export { ensureTopic, partitionCount } from './topics.ts';
 export { inTransaction } from './transaction.ts';
 export { invariantViolations } from './invariants.ts';
+export {
+  eventOrdersPage,
+  salesSummary,
+  salesTimeSeries,
+  type OrderFilter,
+  type OrderKey,
+  type OrganizerOrder,
+  type SalesMinute,
+  type TicketTypeSales,
+} from './organizer-queries.ts';
+export * from './observation.ts';
+export { consumerLag, type PartitionLag } from './consumer-lag.ts';

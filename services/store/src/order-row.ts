@@ -15,6 +15,7 @@ export interface OrderRow {
   created_at: Date;
   expires_at: Date;
   updated_at: Date;
+  channel: string;
 }
 
 export function orderFromRow(row: OrderRow): Order {
@@ -31,6 +32,7 @@ export function orderFromRow(row: OrderRow): Order {
     createdAt: row.created_at.toISOString(),
     expiresAt: row.expires_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
+    channel: row.channel,
     ...(row.reject_reason ? { rejectReason: row.reject_reason } : {}),
   };
 }

@@ -100,6 +100,10 @@ async function applyInTransaction(
     counters.set(row.ticket_type, { capacity: row.capacity, held: row.held, sold: row.sold });
 
   const purchases = commands.filter((c) => c.kind === 'purchase.requested');
+  const buyerRows = await lockBuyers(client, eventId, purchases, commands);
+  // Read only now, under the buyers' locks: a writer of another shard holding one of these
+  // purchases (the same purchase forwarded twice) has committed by now, so its order is seen here
+  // and the purchase is a duplicate, not a second hold.
   // UNION ALL: an order found both ways is de-duplicated by the Map below, not by sorting rows.
   // Not a named (prepared) statement: its generic plan, made while the table was small, scans.
   // Ids are looked up across events: one taken by another event's order is not this event's.
@@ -120,19 +124,6 @@ async function applyInTransaction(
   const orders = new Map(own.map((row) => [row.id, orderFromRow(row)]));
   const foreignOrderIds = new Set(
     orderRows.rows.filter((row) => String(row.event_id) !== eventId).map((row) => row.id),
-  );
-
-  const buyers = [
-    ...new Set([...purchases.map((p) => p.buyerId), ...[...orders.values()].map((o) => o.buyerId)]),
-  ].sort();
-  await client.query(
-    'INSERT INTO buyer_quantities (event_id, buyer_id, quantity) SELECT $1, unnest($2::text[]), 0 ON CONFLICT DO NOTHING',
-    [eventId, buyers],
-  );
-  // Sorted, so allocators of different shards lock a shared buyer's row in the same order.
-  const buyerRows = await client.query<{ buyer_id: string; quantity: number }>(
-    'SELECT buyer_id, quantity FROM buyer_quantities WHERE event_id = $1 AND buyer_id = ANY($2::text[]) ORDER BY buyer_id FOR UPDATE',
-    [eventId, buyers],
   );
 
   const providerIds = commands.flatMap((c) =>
@@ -166,7 +157,7 @@ async function applyInTransaction(
     idempotency: new Map(
       [...orders.values()].map((o) => [idempotencyIndexKey(o.buyerId, o.idempotencyKey), o.id]),
     ),
-    buyerQuantities: new Map(buyerRows.rows.map((row) => [row.buyer_id, row.quantity])),
+    buyerQuantities: new Map(buyerRows.map((row) => [row.buyer_id, row.quantity])),
     processedPayments: new Set(processed.map((row) => row.provider_event_id)),
     foreignOrderIds,
   };
@@ -200,6 +191,46 @@ async function applyInTransaction(
     rejected: settlement.rejected,
     deadLetters: settlement.deadLetters,
   };
+}
+
+/**
+ * Locks the buyer rows the batch may change (creating missing ones at 0) and returns them: the
+ * purchases' buyers and the buyers of this event's orders the commands name. Taken BEFORE the
+ * orders are read, because the shard-row lock serialises only the writers of one shard: the same
+ * purchase applied on two shards at once is serialised by its buyer's row instead, and the writer
+ * that waited then reads the other's committed order (READ COMMITTED: each statement sees what was
+ * committed before it started).
+ *
+ * The orders' buyers come from a pre-read inside the same statement, safe because an order's buyer
+ * never changes. An order that appears only after it (a concurrent writer's) is another shard's or
+ * a REJECTED one: this shard's HELD and CONFIRMED orders are written under the shard-row lock we
+ * hold, so the batch changes no quantity of a buyer it has not locked. The pre-read looks the ids
+ * up alone (MATERIALIZED keeps the event out of its WHERE): given both, the planner may AND in the
+ * event's index and scan every order of the event.
+ *
+ * One upsert rather than an insert and a SELECT … FOR UPDATE: its DO UPDATE locks an existing row
+ * (waiting for a concurrent writer, then taking its committed quantity), and the rows are taken in
+ * buyer order, so writers of different shards sharing buyers cannot deadlock.
+ */
+async function lockBuyers(
+  client: pg.PoolClient,
+  eventId: string,
+  purchases: PurchaseRequested[],
+  commands: ShardCommand[],
+): Promise<{ buyer_id: string; quantity: number }[]> {
+  const { rows } = await client.query<{ buyer_id: string; quantity: number }>(
+    `WITH named AS MATERIALIZED (SELECT buyer_id, event_id FROM orders WHERE id = ANY($3::uuid[]))
+     INSERT INTO buyer_quantities (event_id, buyer_id, quantity)
+     SELECT $1, b.buyer_id, 0 FROM (
+       SELECT unnest($2::text[]) AS buyer_id
+       UNION
+       SELECT buyer_id FROM named WHERE event_id = $1
+     ) AS b ORDER BY b.buyer_id
+     ON CONFLICT (event_id, buyer_id) DO UPDATE SET quantity = buyer_quantities.quantity
+     RETURNING buyer_id, quantity`,
+    [eventId, purchases.map((p) => p.buyerId), commands.map((c) => c.orderId)],
+  );
+  return rows;
 }
 
 /** Provider events the batch applied; the first command carrying an id is the one that was. */

@@ -1,15 +1,30 @@
-import type { Counter, Order, Ticket } from '@boxoffice/inventory';
+import { channelOf, type Counter, type Order, type Ticket } from '@boxoffice/inventory';
 import type pg from 'pg';
+import { orderIdTaken } from './store-failures.ts';
 
 /** The writes of a shard batch, inside its transaction; each is one statement over a JSON row set. */
 
+/**
+ * Inserts the batch's new orders and moves its changed ones to their new status. An existing row is
+ * updated only if it is the same order on the same shard (one the batch read under the shard-row
+ * lock): an id that some other writer took in the meantime (another shard's hold of the same
+ * purchase, another event's order) is never merged into, and the batch fails as refused, which
+ * rolls back its counters and lets the allocator apply the command again on its own, when it sees
+ * that order. The last line of defence: the buyer-row locks make a second hold a duplicate first.
+ */
 export async function writeOrders(client: pg.PoolClient, eventId: string, changed: Order[]): Promise<void> {
   if (changed.length === 0) return;
-  await client.query(
+  const { rowCount } = await client.query(
     `INSERT INTO orders SELECT * FROM json_populate_recordset(NULL::orders, $1::json)
-     ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, updated_at = EXCLUDED.updated_at`,
+     ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, updated_at = EXCLUDED.updated_at
+     WHERE (orders.event_id, orders.shard, orders.buyer_id, orders.idempotency_key)
+         = (EXCLUDED.event_id, EXCLUDED.shard, EXCLUDED.buyer_id, EXCLUDED.idempotency_key)`,
     [JSON.stringify(changed.map((o) => orderRow(eventId, o)))],
   );
+  if (rowCount !== changed.length)
+    throw orderIdTaken(
+      `${changed.length - (rowCount ?? 0)} of ${changed.length} orders not written: an id among them is another shard's or event's order (${changed.map((o) => o.id).join(', ')})`,
+    );
 }
 
 /**
@@ -46,6 +61,8 @@ function orderRow(eventId: string, o: Order): Record<string, unknown> {
     created_at: o.createdAt,
     expires_at: o.expiresAt,
     updated_at: o.updatedAt,
+    // json_populate_recordset gives a missing key NULL, not the column default.
+    channel: channelOf(o),
   };
 }
 

@@ -26,6 +26,15 @@ export class RefusedByStoreError extends Error {
 }
 
 /**
+ * An order the batch would write has an id already taken by a row it must not overwrite: what a
+ * plain INSERT would report as a unique violation (23505) on the primary key, so it is a refusal
+ * like that one. Found by the store itself, since an upsert skips such a row silently.
+ */
+export function orderIdTaken(message: string): RefusedByStoreError {
+  return new RefusedByStoreError(`23505: ${message}`, '23505');
+}
+
+/**
  * SQLSTATE classes that depend only on the statement's data: 22 data exception (a value out of
  * range, text PostgreSQL cannot store), 23 integrity constraint violation. Every other class is
  * about the server, the connection or the transaction, and so is every error without a SQLSTATE

@@ -8,17 +8,7 @@
 - apiGroups: [boxoffice.dev]
   resources: [ticketevents/status]
   verbs: [patch]
-# Children may block their owner's deletion (blockOwnerDeletion) only with this right.
-- apiGroups: [boxoffice.dev]
-  resources: [ticketevents/finalizers]
-  verbs: [update]
-# Server-side apply (create, patch) of each event's allocator; informers (list, watch).
-- apiGroups: [apps]
-  resources: [deployments]
-  verbs: [list, watch, create, patch]
-- apiGroups: [keda.sh]
-  resources: [scaledobjects]
-  verbs: [list, watch, create, patch]
+# Kubernetes Events about each TicketEvent, beside it.
 - apiGroups: ['']
   resources: [events]
   verbs: [create]
@@ -29,4 +19,14 @@
 - apiGroups: [coordination.k8s.io]
   resources: [leases]
   verbs: [get, create, update]
+{{- end -}}
+
+{{/* From operator/rbac/allocators-role.yaml. */}}
+{{- define "boxoffice.operator.allocatorRules" -}}
+- apiGroups: [apps]
+  resources: [deployments]
+  verbs: [list, watch, create, patch, delete]
+- apiGroups: [keda.sh]
+  resources: [scaledobjects]
+  verbs: [list, watch, create, patch, delete]
 {{- end -}}

@@ -10,13 +10,16 @@ import { once } from 'node:events';
 import express from 'express';
 import type { Express, Response } from 'express';
 import type { Logger } from 'pino';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { createMetricsRegistry } from '../metrics.ts';
 import { jsonBody } from './body.ts';
 import { healthRouter, type ReadinessCheck } from './health.ts';
 import { httpMetrics } from './metrics-middleware.ts';
 import { buildOpenApiDocument, openApiHandler, type OpenApiDocument, type OpenApiInfo } from './openapi.ts';
 import { notFoundHandler, problemHandler } from './problem.ts';
+import { requestLog } from './request-log.ts';
 import { markRoute, routesRouter, type AnyRoute, type DocumentedMiddleware } from './route.ts';
+import { trustProxySetting } from './trusted-proxies.ts';
 
 export interface HttpAppOptions {
   routes: readonly AnyRoute[];
@@ -28,10 +31,10 @@ export interface HttpAppOptions {
   /** Largest JSON body. Default 16kb: no request of this API needs more. */
   bodyLimit?: string | number;
   /**
-   * Which hops' X-Forwarded-For to believe when computing `req.ip` (per-IP limits). Default:
-   * loopback and private ranges, where an in-cluster ingress lives.
+   * The proxies whose X-Forwarded-For `req.ip` believes (per-IP limits, per-client caps): the
+   * `TRUSTED_PROXIES` config. Default none: the TCP peer is the client.
    */
-  trustProxy?: boolean | string | number;
+  trustedProxies?: readonly string[];
   /** Run for every API route (not probes), before routing: e.g. a per-IP limit. */
   middleware?: DocumentedMiddleware[];
 }
@@ -55,14 +58,14 @@ export interface HttpApp {
 }
 
 export function createHttpApp(options: HttpAppOptions): HttpApp {
-  const registry = options.registry ?? defaultRegistry();
+  const registry = options.registry ?? createMetricsRegistry();
   const shutdown = new AbortController();
   const isDraining = () => shutdown.signal.aborted;
   const document = buildOpenApiDocument(options.openapi, options.routes);
 
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', options.trustProxy ?? 'loopback, uniquelocal');
+  app.set('trust proxy', trustProxySetting(options.trustedProxies ?? []));
   app.use(httpMetrics(registry));
   // Responses not yet started when draining begins tell keep-alive clients to reconnect
   // (elsewhere) instead of reusing a connection that is about to close.
@@ -81,6 +84,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   });
   app.use(healthRouter({ checks: options.checks ?? [], registry, logger: options.logger, isDraining }));
   app.get('/openapi.json', markRoute('/openapi.json'), openApiHandler(document));
+  app.use(requestLog(options.logger)); // API requests only: probes would fill a debug log
   if (options.middleware?.length) app.use(...options.middleware);
   app.use(jsonBody({ limit: options.bodyLimit ?? '16kb' }));
   app.use(routesRouter(options.routes));
@@ -108,12 +112,6 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       };
     },
   };
-}
-
-function defaultRegistry(): Registry {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  return registry;
 }
 
 async function closeGracefully(

@@ -69,6 +69,32 @@ describe('probes', () => {
     expect(response.text).not.toContain('10.1.2.3');
   });
 
+  it('stays ready but says degraded when only an optional check fails', async () => {
+    const degraded = await request(
+      app([
+        ok('postgres'),
+        { name: 'redis', check: async () => Promise.reject(new Error('ECONNREFUSED')), optional: true },
+      ]),
+    ).get('/readyz');
+    expect(degraded.status).toBe(200);
+    expect(degraded.body).toEqual({
+      status: 'degraded',
+      checks: [
+        { name: 'postgres', status: 'ok' },
+        { name: 'redis', status: 'failed', optional: true },
+      ],
+    });
+
+    const down = await request(
+      app([
+        { name: 'postgres', check: async () => false },
+        { name: 'redis', check: async () => false, optional: true },
+      ]),
+    ).get('/readyz');
+    expect(down.status).toBe(503);
+    expect(down.body.detail).toBe('Not ready: postgres failed');
+  });
+
   it('is not ready while draining, whatever the checks say', async () => {
     const response = await request(app([ok('postgres')], true)).get('/readyz');
     expect(response.status).toBe(503);

@@ -2,7 +2,9 @@
  * Probes and metrics: `/healthz` says the process is alive (nothing else, so a dependency
  * outage never gets pods restarted), `/readyz` runs the registered dependency checks (and
  * fails while draining, so the endpoint is removed before connections close), `/metrics`
- * exposes the prom-client registry.
+ * exposes the prom-client registry. A failing optional check (a cache the service can serve
+ * without) makes the answer `degraded`, still 200: taking every replica out of the load balancer
+ * because Redis is down would turn a slower service into no service.
  */
 import express from 'express';
 import type { Router } from 'express';
@@ -18,16 +20,21 @@ export interface ReadinessCheck {
   /** Resolves when ready; resolves `false`, throws or rejects when not. */
   check: (signal: AbortSignal) => Promise<unknown>;
   timeoutMs?: number;
+  /** The service still serves without it (degraded): a failure does not make it unready. */
+  optional?: boolean;
 }
 
 export interface CheckResult {
   name: string;
   status: 'ok' | 'failed' | 'timeout';
+  /** Present (true) on optional checks. */
+  optional?: true;
 }
 
 export async function runChecks(checks: readonly ReadinessCheck[], logger?: Logger): Promise<CheckResult[]> {
   return Promise.all(
-    checks.map(async ({ name, check, timeoutMs = 2_000 }): Promise<CheckResult> => {
+    checks.map(async ({ name, check, timeoutMs = 2_000, optional }): Promise<CheckResult> => {
+      const kind = optional ? { optional: true as const } : {};
       const signal = AbortSignal.timeout(timeoutMs);
       const timedOut = new Promise<'timeout'>((resolve) =>
         signal.addEventListener('abort', () => resolve('timeout')),
@@ -38,11 +45,11 @@ export async function runChecks(checks: readonly ReadinessCheck[], logger?: Logg
           timedOut,
         ]);
         if (outcome === 'timeout') logger?.warn({ check: name, timeoutMs }, 'readiness check timed out');
-        return { name, status: outcome };
+        return { name, status: outcome, ...kind };
       } catch (error) {
         // The reason goes to the log only: probe responses can be reachable from outside.
         logger?.warn({ err: error, check: name }, 'readiness check failed');
-        return { name, status: 'failed' };
+        return { name, status: 'failed', ...kind };
       }
     }),
   );
@@ -77,14 +84,17 @@ export function healthRouter({
     }
     const results = await runChecks(checks, logger);
     const failed = results.filter((result) => result.status !== 'ok');
-    if (failed.length === 0) {
-      res.json({ status: 'ready', checks: results });
+    if (failed.every((result) => result.optional)) {
+      res.json({ status: failed.length === 0 ? 'ready' : 'degraded', checks: results });
       return;
     }
     sendProblem(
       res,
       problem(PlatformErrors.Unavailable, {
-        detail: `Not ready: ${failed.map((result) => `${result.name} ${result.status}`).join(', ')}`,
+        detail: `Not ready: ${failed
+          .filter((result) => !result.optional)
+          .map((result) => `${result.name} ${result.status}`)
+          .join(', ')}`,
         instance: req.path,
         checks: results,
       }),

@@ -4,7 +4,11 @@
  * all before the service's own modules load.
  */
 import { register } from 'node:module';
+import { sendRedisCommandsFromTheirCallers } from './redis-context.ts';
 import { startTelemetry } from './sdk.ts';
 
 register('import-in-the-middle/hook.mjs', import.meta.url);
-startTelemetry(process.env.OTEL_SERVICE_NAME ?? 'boxoffice');
+if (startTelemetry(process.env.OTEL_SERVICE_NAME ?? 'boxoffice')) {
+  // Loaded here, once the ioredis instrumentation is in place: see redis-context.ts.
+  sendRedisCommandsFromTheirCallers(await import('ioredis'));
+}

@@ -1,0 +1,3 @@
+export { BoxofficePlatform, type BoxofficePlatformProps } from './platform.ts';
+export type { BoxofficeValues, Values } from './values.ts';
+export { MANAGED_BY, type Installation } from './installation.ts';
