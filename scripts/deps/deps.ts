@@ -4,6 +4,7 @@ import { KubeControlPlane } from './kube.ts';
 import { Kafka } from './kafka.ts';
 import type { Part } from './part.ts';
 import { Helm } from './helm.ts';
+import { checkGoBuilds } from './go-builds.ts';
 import { Jaeger } from './jaeger.ts';
 import { Keda } from './keda.ts';
 import { envFile, stateDir } from './paths.ts';
@@ -24,6 +25,7 @@ export const parts: Part[] = [
 
 /** Installs or builds every part that the environment does not already provide. */
 export async function ensureAll(): Promise<void> {
+  checkGoBuilds(parts.filter((part) => !part.external()));
   for (const part of parts) if (!part.external()) await part.ensure();
 }
 

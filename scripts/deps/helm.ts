@@ -45,6 +45,10 @@ export class Helm implements Part {
     return process.env.HELM_BIN ? { HELM_BIN: process.env.HELM_BIN } : undefined;
   }
 
+  goBuild() {
+    return existsSync(helmBin) ? undefined : { what: `helm ${HELM_VERSION}`, otherwise: 'set HELM_BIN' };
+  }
+
   async ensure(): Promise<void> {
     if (existsSync(helmBin)) return;
     requireCommand('go', 'install Go 1.26+ (https://go.dev/dl) to build helm, or set HELM_BIN');

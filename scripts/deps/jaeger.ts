@@ -39,6 +39,12 @@ export class Jaeger implements Part {
     return { JAEGER_QUERY_URL: query, OTEL_EXPORTER_OTLP_ENDPOINT: otlp };
   }
 
+  goBuild() {
+    return existsSync(jaegerBin)
+      ? undefined
+      : { what: `Jaeger ${JAEGER_VERSION}`, otherwise: 'set JAEGER_QUERY_URL (with OTEL_EXPORTER_OTLP_ENDPOINT)' };
+  }
+
   async ensure(): Promise<void> {
     if (existsSync(jaegerBin)) return;
     requireCommand('go', 'install Go 1.25+ (https://go.dev/dl) to build Jaeger, or set JAEGER_QUERY_URL');

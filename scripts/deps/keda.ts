@@ -5,6 +5,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -60,25 +61,37 @@ function kedaLdflags(): string {
   ].join(' ');
 }
 
+const BINARIES = [
+  ['keda', 'cmd/operator'],
+  ['keda-adapter', 'cmd/adapter'],
+] as const;
+const missingBinaries = () => BINARIES.filter(([bin]) => !existsSync(join(kedaBin, bin)));
+const manifestsCopied = () => [...roleFiles, crdDir].every((file) => existsSync(join(kedaManifests, file)));
+
+/**
+ * Each missing binary once, into the machine's tool cache (shared by every checkout; Go's own build
+ * cache makes a rebuild after a version change incremental). Into a side file first: an interrupted
+ * build leaves nothing that looks finished.
+ */
 function buildKeda(): void {
   requireCommand(
     'go',
     'install Go 1.26+ (https://go.dev/dl) to build KEDA, or set KUBECONFIG to a cluster with KEDA',
   );
-  console.error(
-    `boxoffice deps: building the KEDA ${KEDA_VERSION} operator and metrics server from the Go module proxy (first run only)`,
-  );
   mkdirSync(kedaBin, { recursive: true });
   const env = { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-trimpath' };
-  for (const [bin, pkg] of [
-    ['keda', 'cmd/operator'],
-    ['keda-adapter', 'cmd/adapter'],
-  ] as const)
-    run('go', ['build', '-ldflags', kedaLdflags(), '-o', join(kedaBin, bin), `${KEDA_MODULE}/${pkg}`], {
+  for (const [bin, pkg] of missingBinaries()) {
+    console.error(
+      `boxoffice deps: building KEDA ${KEDA_VERSION} ${bin} from the Go module proxy (first run on this machine only)`,
+    );
+    const partial = join(kedaBin, `${bin}.partial`);
+    run('go', ['build', '-ldflags', kedaLdflags(), '-o', partial, `${KEDA_MODULE}/${pkg}`], {
       cwd: moduleDir,
       env,
       what: `building KEDA ${bin} ${KEDA_VERSION}`,
     });
+    renameSync(partial, join(kedaBin, bin));
+  }
 }
 
 function copyKedaManifests(): void {
@@ -116,9 +129,18 @@ export class Keda implements Part {
     return process.env.KUBECONFIG ? {} : undefined;
   }
 
+  goBuild() {
+    const missing = missingBinaries().map(([bin]) => bin);
+    if (missing.length === 0 && manifestsCopied()) return undefined;
+    return {
+      what: `KEDA ${KEDA_VERSION} (${missing.length ? missing.join(', ') : "its module's manifests"})`,
+      otherwise: 'set KUBECONFIG to a cluster with KEDA',
+    };
+  }
+
   async ensure(): Promise<void> {
-    if (!['keda', 'keda-adapter'].every((bin) => existsSync(join(kedaBin, bin)))) buildKeda();
-    if (![...roleFiles, crdDir].every((file) => existsSync(join(kedaManifests, file)))) copyKedaManifests();
+    if (missingBinaries().length) buildKeda();
+    if (!manifestsCopied()) copyKedaManifests();
   }
 
   running(): boolean {

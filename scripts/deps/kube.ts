@@ -122,6 +122,17 @@ export class KubeControlPlane implements Part {
     return process.env.KUBECONFIG ? { KUBECONFIG: process.env.KUBECONFIG } : undefined;
   }
 
+  goBuild() {
+    const missing = [...controlPlane.filter((bin) => !existsSync(join(kubeBin, bin)))];
+    if (!existsSync(join(kwokBin, 'kwok'))) missing.push('kwok');
+    return missing.length
+      ? {
+          what: `the Kubernetes control plane ${KUBERNETES_VERSION} (${missing.join(', ')})`,
+          otherwise: 'set KUBECONFIG to an existing cluster',
+        }
+      : undefined;
+  }
+
   async ensure(): Promise<void> {
     requireCommand(
       'openssl',

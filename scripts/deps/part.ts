@@ -1,4 +1,5 @@
 import type { Settings } from './env-file.ts';
+import type { GoBuild } from './go-builds.ts';
 
 /**
  * One real dependency (PostgreSQL, Redis, Kafka, the Kubernetes control plane, tools).
@@ -10,6 +11,8 @@ export interface Part {
   external(): Settings | undefined;
   /** Installs or builds what is missing; reuses the cache otherwise. */
   ensure(): Promise<void>;
+  /** What `ensure` would build with Go now (nothing once cached), checked for all parts at once. */
+  goBuild?(): GoBuild | undefined;
   /**
    * Parts this one runs on (by name): it starts after them and gets their settings in `up`.
    * Parts without any start concurrently.
