@@ -8,7 +8,7 @@ import {
   tmpVolumeMount,
 } from '@boxoffice/conventions';
 import { operatorConfig } from '@boxoffice/operator/config';
-import { desiredAllocatorDeployment } from '@boxoffice/operator/desired/index';
+import { desiredAllocatorDeployment, desiredScaledObject } from '@boxoffice/operator/desired/index';
 import { sampleEvent } from '@boxoffice/operator/desired/fixtures';
 import { Chart, Testing } from 'cdk8s';
 import { parse } from 'yaml';
@@ -314,6 +314,71 @@ describe("the platform's pods", () => {
       image: `registry.example.com/allocator@${digest}`,
       resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '2', memory: '1Gi' } },
       securityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
+    });
+  });
+
+  it('give KEDA its Kafka principal beside the allocators: a Secret of its own and the TriggerAuthentication the ScaledObjects name', () => {
+    const objects = synth({
+      ...connected,
+      postgresql: { existingSecret: 'pg' },
+      redis: { existingSecret: 'redis' },
+      operator: { allocators: { namespace: 'allocators' } },
+      keda: { kafka: { username: 'boxoffice-keda', password: 'keda-password-1' } },
+    });
+    const secret = find(objects, 'Secret', 'boxoffice-keda-kafka') as Manifest & {
+      data: Record<string, string>;
+    };
+    expect(secret.metadata.namespace).toBe('allocators');
+    expect(Object.keys(secret.data).sort()).toEqual(['password', 'username']);
+    const authentication = find(objects, 'TriggerAuthentication', 'boxoffice-keda-kafka');
+    expect(authentication).toMatchObject({
+      apiVersion: 'keda.sh/v1alpha1',
+      metadata: { namespace: 'allocators' },
+      spec: {
+        secretTargetRef: [
+          { parameter: 'username', name: 'boxoffice-keda-kafka', key: 'username' },
+          { parameter: 'password', name: 'boxoffice-keda-kafka', key: 'password' },
+        ],
+      },
+    });
+    const env = plainEnv(containerOf(objects, 'boxoffice-operator'));
+    expect(JSON.stringify(env)).not.toContain('keda-password-1');
+    const config = operatorConfig.parse({
+      ...env,
+      DATABASE_URL: 'postgres://db:5432/x',
+      REDIS_URL: 'redis://r:6379',
+    });
+    const scaledObject = desiredScaledObject(sampleEvent(), config) as {
+      metadata: { namespace: string };
+      spec: { triggers: { authenticationRef?: unknown }[] };
+    };
+    // A TriggerAuthentication is found in the ScaledObject's own namespace: the allocators'.
+    expect(scaledObject.metadata.namespace).toBe('allocators');
+    expect(scaledObject.spec.triggers[0]!.authenticationRef).toEqual({
+      name: 'boxoffice-keda-kafka',
+      kind: 'TriggerAuthentication',
+    });
+  });
+
+  it('write nothing for KEDA by default, and only the reference to an existing (Cluster)TriggerAuthentication', () => {
+    const plain = synth(connected);
+    expect(names(plain, 'TriggerAuthentication')).toEqual([]);
+    expect(plainEnv(containerOf(plain, 'boxoffice-operator'))).not.toHaveProperty(
+      'KEDA_KAFKA_TRIGGER_AUTHENTICATION',
+    );
+    const existing = synth({
+      ...connected,
+      keda: {
+        kafka: {
+          existingTriggerAuthentication: 'keda-kafka',
+          existingTriggerAuthenticationKind: 'ClusterTriggerAuthentication',
+        },
+      },
+    });
+    expect(names(existing, 'TriggerAuthentication')).toEqual([]);
+    expect(plainEnv(containerOf(existing, 'boxoffice-operator'))).toMatchObject({
+      KEDA_KAFKA_TRIGGER_AUTHENTICATION: 'keda-kafka',
+      KEDA_KAFKA_TRIGGER_AUTHENTICATION_KIND: 'ClusterTriggerAuthentication',
     });
   });
 

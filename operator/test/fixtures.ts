@@ -21,7 +21,10 @@ import type { Admin } from 'kafkajs';
 import type pg from 'pg';
 import { dependencySettings } from '../../test/harness/dependencies.ts';
 import { kedaKafkaPrincipal } from '../../scripts/deps/keda-kafka.ts';
-import { KEDA_TRIGGER_AUTHENTICATION, kafkaTriggerAuthentication } from '../../scripts/deps/keda-manifests.ts';
+import {
+  KEDA_TRIGGER_AUTHENTICATION,
+  kafkaTriggerAuthentication,
+} from '../../scripts/deps/keda-manifests.ts';
 import { operatorConfig, type OperatorConfig } from '../src/config.ts';
 import { startController, type Controller } from '../src/controller.ts';
 import { allocatorName } from '../src/desired/index.ts';
@@ -181,7 +184,12 @@ export class OperatorWorld {
     );
     // KEDA's Kafka principal for the ScaledObjects, where the chart puts it: the platform namespace.
     const keda = kedaKafkaPrincipal(dependencySettings());
-    if (keda) applyManifest({ apiVersion: 'v1', kind: 'List', items: kafkaTriggerAuthentication(this.platformNamespace, keda) });
+    if (keda)
+      applyManifest({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: kafkaTriggerAuthentication(this.platformNamespace, keda),
+      });
     this.identity = await operatorIdentity(this.platformNamespace);
     if (options.operator ?? true) {
       this.controller = await startController({

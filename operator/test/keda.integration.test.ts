@@ -11,13 +11,7 @@ import {
   findOrder,
   invariantViolations,
 } from '@boxoffice/store';
-import {
-  dependencies,
-  eventually,
-  kafkaAs,
-  kafkaEnv,
-  uniqueName,
-} from '@boxoffice/testkit';
+import { dependencies, eventually, kafkaAs, kafkaEnv, uniqueName } from '@boxoffice/testkit';
 import type { Producer } from 'kafkajs';
 import { startService, stopAll, waitReady, type PlatformProcess } from '../../loadtest/platform-processes.ts';
 import { freePort } from '../../scripts/deps/processes.ts';

@@ -298,14 +298,17 @@ export const valuesSchema = z.strictObject({
             "KEDA's own Kafka principal (SASL), for its scaler reading the allocator groups' lag: with password, the chart creates a Secret and a TriggerAuthentication with it in the allocators' namespace, beside their ScaledObjects (KEDA_KAFKA_TRIGGER_AUTHENTICATION). Needed when Kafka authenticates and KEDA is installed (else ScalerReady=False); empty with no existingSecret: KEDA's triggers carry no credentials.",
           ),
           password: text('', "KEDA's Kafka password, stored in that Secret."),
-          ca: text('', "PEM of the CA of the brokers' TLS certificates, for KEDA (with kafka TLS and a private CA)."),
+          ca: text(
+            '',
+            "PEM of the CA of the brokers' TLS certificates, for KEDA (with kafka TLS and a private CA).",
+          ),
           existingSecret: text(
             '',
             "An existing Secret in the allocators' namespace with KEDA's principal instead (keys username and password): the chart creates only the TriggerAuthentication.",
           ),
           existingTriggerAuthentication: text(
             '',
-            'An existing TriggerAuthentication in the allocators\' namespace (or, with existingTriggerAuthenticationKind, a ClusterTriggerAuthentication) instead: the chart creates nothing for KEDA.',
+            "An existing TriggerAuthentication in the allocators' namespace (or, with existingTriggerAuthenticationKind, a ClusterTriggerAuthentication) instead: the chart creates nothing for KEDA.",
           ),
           existingTriggerAuthenticationKind: leaf(
             z.enum(['TriggerAuthentication', 'ClusterTriggerAuthentication']),

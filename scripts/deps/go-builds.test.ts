@@ -2,7 +2,11 @@ import { describe, expect, it } from '@jest/globals';
 import { goBuildPlan } from './go-builds.ts';
 
 const builds = [
-  { part: 'kubernetes', what: 'the Kubernetes control plane v1.35.4', otherwise: 'set KUBECONFIG to a cluster' },
+  {
+    part: 'kubernetes',
+    what: 'the Kubernetes control plane v1.35.4',
+    otherwise: 'set KUBECONFIG to a cluster',
+  },
   { part: 'keda', what: 'KEDA v2.20.2', otherwise: 'set KUBECONFIG to a cluster with KEDA' },
 ];
 

@@ -42,7 +42,10 @@ export class Jaeger implements Part {
   goBuild() {
     return existsSync(jaegerBin)
       ? undefined
-      : { what: `Jaeger ${JAEGER_VERSION}`, otherwise: 'set JAEGER_QUERY_URL (with OTEL_EXPORTER_OTLP_ENDPOINT)' };
+      : {
+          what: `Jaeger ${JAEGER_VERSION}`,
+          otherwise: 'set JAEGER_QUERY_URL (with OTEL_EXPORTER_OTLP_ENDPOINT)',
+        };
   }
 
   async ensure(): Promise<void> {

@@ -239,7 +239,7 @@ describe('boxoffice installed with helm on the local control plane', () => {
     await eventually(leader, { timeoutMs: 60_000, intervalMs: 500 });
   }, 360_000);
 
-  it('turns a TicketEvent applied with kubectl into a Ready event with a running allocator', async () => {
+  it('turns a TicketEvent applied with kubectl into a Ready event with a running allocator, scaled by KEDA', async () => {
     const manifest = {
       apiVersion: 'boxoffice.dev/v1alpha1',
       kind: 'TicketEvent',
@@ -259,6 +259,12 @@ describe('boxoffice installed with helm on the local control plane', () => {
     await eventually(
       async () => {
         expect(await readyCondition(kube, event)).toMatchObject({ status: 'True' });
+        // KEDA (deps' local KEDA) runs the ScaledObject's trigger with the principal the chart put
+        // into its TriggerAuthentication beside the allocators (keda.kafka.* of npm start's values).
+        expect(await readyCondition(kube, event, 'ScalerReady')).toMatchObject({
+          status: 'True',
+          reason: 'ScaledObjectReady',
+        });
         expect(allocatorPods().some((pod) => pod.ready)).toBe(true);
       },
       { timeoutMs: 180_000, intervalMs: 1_000 },
@@ -391,7 +397,7 @@ describe('boxoffice installed with helm on the local control plane', () => {
     const left = async (): Promise<string[]> => {
       const names = await kubectl(
         'get',
-        'deployments,replicasets,pods,services,serviceaccounts,secrets,configmaps,roles,rolebindings,ingresses',
+        'deployments,replicasets,pods,services,serviceaccounts,secrets,configmaps,roles,rolebindings,ingresses,triggerauthentications.keda.sh',
         '-n',
         release,
         '-l',

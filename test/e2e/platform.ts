@@ -144,9 +144,11 @@ export async function soldThroughIngress(
 
 type Condition = { type: string; status: string; reason?: string; message?: string };
 
+/** The event's condition `type` (default Ready). */
 export async function readyCondition(
   kubeConfig: KubeConfig,
   event: { namespace: string; name: string },
+  type = 'Ready',
 ): Promise<Condition | undefined> {
   const object = (await kubeConfig.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
     group: 'boxoffice.dev',
@@ -155,7 +157,7 @@ export async function readyCondition(
     namespace: event.namespace,
     name: event.name,
   })) as { status?: { conditions?: Condition[] } };
-  return object.status?.conditions?.find((c) => c.type === 'Ready');
+  return object.status?.conditions?.find((c) => c.type === type);
 }
 
 /**

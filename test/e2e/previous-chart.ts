@@ -48,12 +48,15 @@ function previousCommit(): { commit: string; describe: string } | undefined {
 /**
  * What a chart must give the operator of this checkout, which the test runs under it (only the
  * current image is built): a chart from before tenant isolation has neither the Role in the platform
- * namespace nor the allocators' Secret references, and an operator refuses to start without them.
+ * namespace nor the allocators' Secret references, and an operator refuses to start without them;
+ * one from before KEDA's credentials as values leaves the local KEDA's trigger without a login.
  */
 const OPERATOR_NEEDS = [
   { file: 'templates/operator/_rbac-rules.tpl', text: 'boxoffice.operator.allocatorRules' },
   { file: 'templates/operator/deployment.yaml', text: 'ALLOCATOR_SECRET_ENV' },
   { file: 'values.schema.json', text: 'allocatorUsername' },
+  // KEDA runs locally: without its TriggerAuthentication (keda.kafka.*) no event becomes Ready.
+  { file: 'templates/operator/deployment.yaml', text: 'KEDA_KAFKA_TRIGGER_AUTHENTICATION' },
 ];
 
 const runsThisOperator = (dir: string): boolean =>

@@ -320,7 +320,10 @@ describe('the desired KEDA ScaledObject', () => {
     ) as { spec: { triggers: { metadata: Record<string, string>; authenticationRef?: unknown }[] } };
     const [trigger] = scaled.spec.triggers;
     expect(trigger!.metadata).toMatchObject({ sasl: 'scram_sha512', tls: 'enable' });
-    expect(trigger!.authenticationRef).toEqual({ name: 'boxoffice-keda-kafka', kind: 'TriggerAuthentication' });
+    expect(trigger!.authenticationRef).toEqual({
+      name: 'boxoffice-keda-kafka',
+      kind: 'TriggerAuthentication',
+    });
     expect(JSON.stringify(scaled)).not.toMatch(/operator-password/);
   });
 
