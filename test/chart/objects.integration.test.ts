@@ -12,6 +12,7 @@ import {
   plainEnv,
   podTemplate,
   render,
+  renderText,
   type Container,
   type KubeObject,
 } from './helm.ts';
@@ -150,6 +151,42 @@ describe('credentials', () => {
     expect((find(own, 'Secret') as unknown as { data: object }).data).not.toHaveProperty(
       'KAFKA_SASL_USERNAME',
     );
+  });
+
+  it("give KEDA's Kafka principal a Secret of its own and a TriggerAuthentication beside the allocators, named to the operator", async () => {
+    const objects = await render({
+      valuesFile: 'minimal-values.yaml',
+      set: { 'keda.kafka.username': 'boxoffice-keda', 'keda.kafka.password': 'keda-pw' },
+    });
+    const secret = find(objects, 'Secret', '-keda-kafka') as unknown as {
+      data: Record<string, string>;
+      metadata: { name: string; namespace: string };
+    };
+    expect(Object.keys(secret.data).sort()).toEqual(['password', 'username']);
+    expect(Buffer.from(secret.data.password!, 'base64').toString()).toBe('keda-pw');
+    const authentication = find(objects, 'TriggerAuthentication') as unknown as {
+      metadata: { name: string; namespace: string };
+      spec: { secretTargetRef: { parameter: string; name: string; key: string }[] };
+    };
+    const operator = containerOf(objects, 'operator');
+    // Where the operator writes the ScaledObjects that name it: the allocators' namespace.
+    expect(authentication.metadata.namespace).toBe(plainEnv(operator).ALLOCATOR_NAMESPACE);
+    expect(secret.metadata.namespace).toBe(authentication.metadata.namespace);
+    expect(
+      authentication.spec.secretTargetRef.map((ref) => `${ref.parameter}=${ref.name}/${ref.key}`),
+    ).toEqual([`username=${secret.metadata.name}/username`, `password=${secret.metadata.name}/password`]);
+    expect(plainEnv(operator)).toMatchObject({
+      KEDA_KAFKA_TRIGGER_AUTHENTICATION: authentication.metadata.name,
+      KEDA_KAFKA_TRIGGER_AUTHENTICATION_KIND: 'TriggerAuthentication',
+    });
+    expect(JSON.stringify(operator)).not.toContain('keda-pw');
+    // By default nothing for KEDA (brokers without SASL), and a username alone is refused.
+    const plain = await render({ valuesFile: 'minimal-values.yaml' });
+    expect(plain.filter((object) => object.kind === 'TriggerAuthentication')).toEqual([]);
+    expect(plainEnv(containerOf(plain, 'operator'))).not.toHaveProperty('KEDA_KAFKA_TRIGGER_AUTHENTICATION');
+    await expect(
+      renderText({ valuesFile: 'minimal-values.yaml', set: { 'keda.kafka.username': 'boxoffice-keda' } }),
+    ).rejects.toThrow('keda.kafka.username needs keda.kafka.password');
   });
 
   it("come from the chart's Secret when given as values, never as plain env", async () => {
