@@ -79,9 +79,10 @@ export async function fuzzApi(
     BOXOFFICE_FUZZ_ORGANIZER_TOKEN: platform.organizerToken,
     BOXOFFICE_FUZZ_WEBHOOK_SECRET: webhookSecret,
   };
+  // Run in the report's folder: schemathesis and hypothesis keep their example caches in the cwd.
   const { exitCode, output } = await new Promise<{ exitCode: number | null; output: string }>(
     (resolve, reject) => {
-      const child = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(bin, args, { env, cwd: reportDir, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
