@@ -75,6 +75,7 @@ export async function fuzzApi(
   const env = {
     ...process.env,
     PYTHONPATH: import.meta.dirname,
+    PYTHONDONTWRITEBYTECODE: '1',
     BOXOFFICE_FUZZ_BUYER_TOKEN: platform.buyerToken,
     BOXOFFICE_FUZZ_ORGANIZER_TOKEN: platform.organizerToken,
     BOXOFFICE_FUZZ_WEBHOOK_SECRET: webhookSecret,
