@@ -14,23 +14,61 @@ import type { AppliedBatch } from './isolated-batch.ts';
 
 /** What a batch tells the world after its transaction: order events, dead letters, replies. */
 
-/** Dead letters keep the original bytes, and say why and where they came from in headers. */
-export function deadLetterMessages(
+/**
+ * The dead-letter topic takes what the purchase topic took, plus a key and headers: the broker's
+ * default `message.max.bytes` (1 MiB) bounds both. A value is kept whole up to this size (a message
+ * that filled the purchase topic's limit is cut here, and says so in `value-truncated`); a request
+ * of dead letters carries at most this many value bytes, so one batch full of large messages goes
+ * out in several requests instead of one the broker refuses (which stalled the shard).
+ */
+export const DEAD_LETTER_MAX_BYTES = 1_000_000;
+/** A reason is for a person (and a log line): a message with 20,000 unknown fields does not list them all. */
+export const DEAD_LETTER_MAX_REASON = 1_000;
+
+function bounded(reason: string): string {
+  return reason.length <= DEAD_LETTER_MAX_REASON ? reason : `${reason.slice(0, DEAD_LETTER_MAX_REASON - 1)}…`;
+}
+
+/**
+ * Dead letters keep the original bytes (up to DEAD_LETTER_MAX_BYTES), and say why and where they
+ * came from in headers; grouped into requests of at most DEAD_LETTER_MAX_BYTES of values each.
+ */
+export function deadLetterRequests(
   eventLabel: string,
   topic: string,
   partition: number,
   dead: { message: KafkaMessage; reason: string }[],
-): Message[] {
-  return dead.map(({ message, reason }) => ({
-    key: eventLabel,
-    value: message.value,
-    headers: {
-      reason,
-      'source-topic': topic,
-      'source-partition': String(partition),
-      'source-offset': message.offset,
-    },
-  }));
+): Message[][] {
+  const requests: Message[][] = [];
+  let current: Message[] = [];
+  let currentBytes = 0;
+  for (const { message, reason } of dead) {
+    const original = message.value;
+    const value =
+      original && original.length > DEAD_LETTER_MAX_BYTES
+        ? original.subarray(0, DEAD_LETTER_MAX_BYTES)
+        : original;
+    const size = value?.length ?? 0;
+    if (current.length > 0 && currentBytes + size > DEAD_LETTER_MAX_BYTES) {
+      requests.push(current);
+      current = [];
+      currentBytes = 0;
+    }
+    current.push({
+      key: eventLabel,
+      value,
+      headers: {
+        reason: bounded(reason),
+        'source-topic': topic,
+        'source-partition': String(partition),
+        'source-offset': message.offset,
+        ...(value !== original ? { 'value-truncated': `${original!.length} bytes, first ${size} kept` } : {}),
+      },
+    });
+    currentBytes += size;
+  }
+  if (current.length > 0) requests.push(current);
+  return requests;
 }
 
 /**

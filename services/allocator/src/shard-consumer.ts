@@ -12,7 +12,7 @@ import {
 import type { EachBatchPayload, KafkaMessage, Producer } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { deadLetterMessages, orderEventMessages, publishReplies } from './batch-messages.ts';
+import { deadLetterRequests, orderEventMessages, publishReplies } from './batch-messages.ts';
 import { applyIsolating, type AppliedBatch } from './isolated-batch.ts';
 import { initShardCounters, outcomeLabels, type AllocatorMetrics } from './metrics.ts';
 import { retryTransient } from './retry.ts';
@@ -72,7 +72,7 @@ function batchHandler(deps: ShardConsumerDeps): (payload: EachBatchPayload) => P
     const sources: KafkaMessage[] = [];
     const malformed: { message: KafkaMessage; reason: string }[] = [];
     for (const message of batch.messages) {
-      const parsed = parseShardCommand(message.value);
+      const parsed = parseShardCommand(message.value, message.key);
       if (parsed.ok) {
         commands.push(parsed.command);
         sources.push(message);
@@ -137,16 +137,22 @@ function batchHandler(deps: ShardConsumerDeps): (payload: EachBatchPayload) => P
         topic: deps.topics.orderEvents,
         messages: applied ? orderEventMessages(deps.event, applied, forwardedIds, commands) : [],
       },
-      {
-        topic: deps.topics.deadLetter,
-        messages: deadLetterMessages(eventLabel, batch.topic, shard, deadLetters),
-      },
     ].filter((t) => t.messages.length > 0);
     if (produced.length > 0) await sendBatchTraced(deps.producer, { topicMessages: produced });
+    // Dead letters on their own, in requests the broker accepts however large the originals were.
+    const deadLetterBatches = deadLetterRequests(eventLabel, batch.topic, shard, deadLetters);
+    for (const messages of deadLetterBatches) {
+      await sendBatchTraced(deps.producer, { topicMessages: [{ topic: deps.topics.deadLetter, messages }] });
+      await heartbeat();
+    }
     if (deadLetters.length > 0) {
       deps.metrics.deadLetters.inc(labels, deadLetters.length);
       deps.logger.warn(
-        { shard, count: deadLetters.length, reasons: deadLetters.map((d) => d.reason) },
+        {
+          shard,
+          count: deadLetters.length,
+          reasons: deadLetterBatches.flat().map((m) => String(m.headers!.reason)),
+        },
         'dead-lettered commands that are malformed or cannot apply',
       );
     }

@@ -22,6 +22,9 @@ interface DeadLetter {
   key: string;
   reason: string;
   command: Partial<ShardCommand>;
+  /** Where the original came from (headers), and its bytes. */
+  source: { partition: string; offset: string };
+  value: Buffer | null;
 }
 
 /** Everything on the suite's dead-letter topic, as it arrives. */
@@ -36,9 +39,18 @@ async function readDeadLetters(path: PurchasePath): Promise<{ letters: DeadLette
       try {
         command = JSON.parse(String(message.value)) as Partial<ShardCommand>;
       } catch {
-        // a malformed message keeps its bytes; this suite sends none
+        // a malformed message: its bytes are in `value`
       }
-      letters.push({ key: String(message.key), reason: String(message.headers?.reason), command });
+      letters.push({
+        key: String(message.key),
+        reason: String(message.headers?.reason),
+        command,
+        source: {
+          partition: String(message.headers?.['source-partition']),
+          offset: String(message.headers?.['source-offset']),
+        },
+        value: message.value,
+      });
     },
   });
   return { letters, consumer };
@@ -213,6 +225,165 @@ describe('an allocator given commands it cannot apply (real Kafka, PostgreSQL, R
       });
       expect(later).toMatchObject({ kind: 'accepted', order: { status: 'HELD' } });
     }
+    expect(await invariantViolations(path.pool)).toEqual([]);
+  });
+
+  it('dead-letters every malformed message with its reason and its bytes, and applies the commands around them', async () => {
+    const event = eventOnSale(uniqueName('malformed'), {
+      shards: 2,
+      ticketTypes: [{ name: 'standard', priceMinor: 2500, currency: 'EUR', capacity: 40 }],
+    });
+    await path.provision(event);
+    await path.startAllocator(event);
+    const placed = await path.orders.place({
+      event,
+      buyerId: 'owner',
+      ticketType: 'standard',
+      quantity: 1,
+      idempotencyKey: newOrderId(),
+    });
+    expect(placed.kind).toBe('accepted');
+    const hold = (await findOrder(path.pool, (placed as { order: { id: string } }).order.id))!;
+    const shard = hold.shard;
+    const otherShard = 1 - shard;
+
+    const valid = (buyer: string) => purchase(buyer, { replyTo: path.replies.channel });
+    const json = (value: unknown) => JSON.stringify(value);
+    const { v: _v, ...withoutVersion } = valid('x');
+    const { buyerId: _b, ...withoutBuyer } = valid('x');
+    const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+    // Every kind of message that is not a command of this shard, with the reason it must be given.
+    const malformed: { name: string; value: Buffer | string | null; key?: string; reason: RegExp }[] = [
+      { name: 'not JSON', value: '{"v":1,"kind":"purchase.requested"', reason: /^not JSON: / },
+      { name: 'empty value (tombstone)', value: null, reason: /^empty message value$/ },
+      { name: 'empty string', value: '', reason: /^not JSON: / },
+      { name: 'invalid UTF-8', value: Buffer.from([0xff, 0xfe, 0x7b, 0xc3, 0x28]), reason: /^not JSON: / },
+      { name: 'a JSON number', value: '42', reason: /^\(root\): / },
+      { name: 'JSON null', value: 'null', reason: /^\(root\): / },
+      { name: 'a JSON array', value: json([valid('in-array')]), reason: /^\(root\): / },
+      { name: 'unknown version', value: json({ ...valid('v2'), v: 2 }), reason: /^v: / },
+      { name: 'no version', value: json(withoutVersion), reason: /^v: / },
+      { name: 'unknown kind', value: json({ ...valid('k'), kind: 'purchase.cancelled' }), reason: /^kind: / },
+      { name: 'quantity as a string', value: json({ ...valid('q'), quantity: '2' }), reason: /^quantity: / },
+      { name: 'order id as a number', value: json({ ...valid('o'), orderId: 42 }), reason: /^orderId: / },
+      {
+        name: 'order id not a UUID',
+        value: json({ ...valid('o'), orderId: 'order-1' }),
+        reason: /^orderId: /,
+      },
+      { name: 'missing buyer', value: json(withoutBuyer), reason: /^buyerId: / },
+      {
+        name: 'an unknown field',
+        value: json({ ...valid('u'), admin: true }),
+        reason: /^\(root\): Unrecognized key/,
+      },
+      { name: 'a huge quantity', value: json({ ...valid('h'), quantity: 1e308 }), reason: /^quantity: / },
+      { name: 'a fractional quantity', value: json({ ...valid('f'), quantity: 1.5 }), reason: /^quantity: / },
+      { name: 'a negative quantity', value: json({ ...valid('n'), quantity: -3 }), reason: /^quantity: / },
+      {
+        name: 'a huge buyer id',
+        value: json({ ...valid('x'), buyerId: 'x'.repeat(100_000) }),
+        reason: /^buyerId: /,
+      },
+      {
+        name: 'a huge message (900 KB)',
+        value: json({ ...valid('big'), idempotencyKey: 'k'.repeat(900_000) }),
+        reason: /^idempotencyKey: /,
+      },
+      {
+        name: '20,000 unknown fields',
+        value: json({
+          ...valid('wide'),
+          ...Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`f${i}`, i])),
+        }),
+        reason: /^\(root\): Unrecognized keys/,
+      },
+      { name: 'deeply nested JSON', value: nested(100_000), reason: /^kind: Invalid discriminator/ },
+      {
+        name: 'a __proto__ field',
+        value: `{"__proto__":{"polluted":true},${json(valid('proto')).slice(1)}`,
+        reason: /^\(root\): Unrecognized key/,
+      },
+      {
+        name: 'a key naming another order',
+        value: json(valid('rekeyed')),
+        key: newOrderId(),
+        reason: /^key_mismatch: /,
+      },
+    ];
+    const before = Array.from({ length: 3 }, (_, i) => valid(`before-${i}`));
+    const after = Array.from({ length: 3 }, (_, i) => valid(`after-${i}`));
+    const replies = new Map([...before, ...after].map((c) => [c.orderId, path.replies.expect(c.orderId)]));
+
+    // One send each (a 900 KB message fills a produce request alone), in this order, on the shard.
+    const offsets = new Map<string, string>();
+    const send = async (name: string, value: Buffer | string | null, key: string | null) => {
+      const [meta] = await path.producer.send({
+        topic: eventTopic(event),
+        messages: [{ key, value, partition: shard }],
+      });
+      offsets.set(name, meta!.baseOffset!);
+    };
+    for (const c of before) await send(c.orderId, json(c), c.orderId);
+    for (const m of malformed) await send(m.name, m.value, m.key ?? null);
+    // A command of the right shape on the wrong partition: the hold lives on the other shard.
+    const misrouted: ShardCommand = { v: 1, kind: 'release.requested', orderId: hold.id, buyerId: 'owner' };
+    const [misroutedMeta] = await path.producer.send({
+      topic: eventTopic(event),
+      messages: [{ key: hold.id, value: json(misrouted), partition: otherShard }],
+    });
+    for (const c of after) await send(c.orderId, json(c), c.orderId);
+
+    // The valid commands before and after are applied and answered.
+    for (const [orderId, reply] of replies) {
+      expect(await reply.wait(60_000)).toMatchObject({ kind: 'held', status: 'HELD' });
+      expect(await findOrder(path.pool, orderId)).toMatchObject({ status: 'HELD', shard });
+    }
+    // Every malformed message is dead-lettered once, with its reason, its source and its bytes.
+    const ours = () => dlq.letters.filter((l) => l.key === eventKeyString(event));
+    await eventually(() => expect(ours()).toHaveLength(malformed.length + 1), { timeoutMs: 60_000 });
+    for (const m of malformed) {
+      const letters = ours().filter(
+        (l) => l.source.partition === String(shard) && l.source.offset === offsets.get(m.name),
+      );
+      expect({ name: m.name, reasons: letters.map((l) => l.reason) }).toEqual({
+        name: m.name,
+        reasons: [expect.stringMatching(m.reason)],
+      });
+      // A reason is for a person to read: bounded, however large the message.
+      expect({ name: m.name, reasonLength: letters[0]!.reason.length < 1_100 }).toEqual({
+        name: m.name,
+        reasonLength: true,
+      });
+      expect(letters[0]!.value === null ? null : Buffer.from(letters[0]!.value)).toEqual(
+        m.value === null ? null : Buffer.from(m.value),
+      );
+    }
+    expect(
+      ours()
+        .filter((l) => l.source.partition === String(otherShard))
+        .map((l) => [l.source.offset, l.reason]),
+    ).toEqual([[misroutedMeta!.baseOffset, expect.stringMatching(/^unknown_order: release\.requested/)]]);
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+
+    // Nothing else changed: the hold is untouched, no row came from a malformed message, the shard
+    // keeps serving, and the counters add up.
+    expect(await findOrder(path.pool, hold.id)).toMatchObject({ status: 'HELD' });
+    const rows = await path.pool.query<{ buyer_id: string }>(
+      `SELECT o.buyer_id FROM orders o JOIN events e ON e.id = o.event_id WHERE e.namespace = $1`,
+      [event.namespace],
+    );
+    expect(rows.rows.map((r) => r.buyer_id).sort()).toEqual(
+      ['owner', ...before.map((c) => c.buyerId), ...after.map((c) => c.buyerId)].sort(),
+    );
+    const later = await path.orders.place({
+      event,
+      buyerId: 'later',
+      ticketType: 'standard',
+      quantity: 1,
+      idempotencyKey: newOrderId(),
+    });
+    expect(later).toMatchObject({ kind: 'accepted', order: { status: 'HELD' } });
     expect(await invariantViolations(path.pool)).toEqual([]);
   });
 

@@ -151,6 +151,17 @@ describe('parseShardCommand', () => {
     );
   });
 
+  it('accepts a command keyed by its order id or not keyed, and refuses one keyed by another order', () => {
+    const value = JSON.stringify(purchase);
+    expect(parseShardCommand(value, orderId)).toEqual({ ok: true, command: purchase });
+    expect(parseShardCommand(value, Buffer.from(orderId))).toEqual({ ok: true, command: purchase });
+    expect(parseShardCommand(value, null)).toEqual({ ok: true, command: purchase });
+    expect(parseShardCommand(value, '01890a5d-ac96-774b-bcce-b302099a8058')).toEqual({
+      ok: false,
+      reason: `key_mismatch: the message key "01890a5d-ac96-774b-bcce-b302099a8058" is not the order id ${orderId} of its purchase.requested`,
+    });
+  });
+
   it('refuses deeply nested JSON without throwing', () => {
     expect(parseShardCommand('['.repeat(100_000) + ']'.repeat(100_000)).ok).toBe(false);
   });

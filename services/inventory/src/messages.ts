@@ -89,8 +89,24 @@ export function parseMessage<T>(
   };
 }
 
-/** Parses a raw message value; never throws, so a malformed message is dead-lettered with its reason. */
-export function parseShardCommand(value: Buffer | string | null): ParsedCommand {
+/**
+ * Parses a raw message; never throws, so a malformed message is dead-lettered with its reason.
+ * Commands are keyed by their order id (purchase-api, the expiry sweeper and forwards all do): a
+ * key naming something else means the message was not made as a command of this order, so it is
+ * refused rather than applied to the order its body names. A message without a key is judged by
+ * its body alone.
+ */
+export function parseShardCommand(
+  value: Buffer | string | null,
+  key?: Buffer | string | null,
+): ParsedCommand {
   const parsed = parseMessage(shardCommand, value);
-  return parsed.ok ? { ok: true, command: parsed.value } : parsed;
+  if (!parsed.ok) return parsed;
+  const keyText = key === null || key === undefined ? undefined : key.toString();
+  if (keyText !== undefined && keyText !== parsed.value.orderId)
+    return {
+      ok: false,
+      reason: `key_mismatch: the message key ${JSON.stringify(keyText.slice(0, 100))} is not the order id ${parsed.value.orderId} of its ${parsed.value.kind}`,
+    };
+  return { ok: true, command: parsed.value };
 }

@@ -4,6 +4,7 @@ import { requireWebhookSignature } from '@boxoffice/platform/auth/webhook-signat
 import { AppError } from '@boxoffice/platform/errors/app-error';
 import { perBuyerRateLimit } from '@boxoffice/platform/http/rate-limit';
 import { defineRoute, type AnyRoute } from '@boxoffice/platform/http/route';
+import { dnsLabel } from '@boxoffice/inventory';
 import { getOrderRoute } from '@boxoffice/query-api/order-read';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
@@ -14,7 +15,9 @@ import { orderAnswerLabels } from './metrics.ts';
 import type { OrdersService, PlaceOrder, PlaceOrderResult } from './orders-service.ts';
 import { channelFromClaims } from './token-channel.ts';
 
-const eventParams = z.object({ namespace: z.string().min(1).max(63), name: z.string().min(1).max(63) });
+// An event is named by Kubernetes names (DNS labels): nothing else can exist, and nothing else
+// reaches PostgreSQL (which refuses text with U+0000 in it).
+const eventParams = z.object({ namespace: dnsLabel, name: dnsLabel });
 const orderParams = z.object({ orderId: z.string().min(1).max(64) });
 const orderView = z
   .object({
@@ -25,18 +28,37 @@ const orderView = z
   })
   .meta({ id: 'Order' });
 const pendingView = z.object({ id: z.uuid(), status: z.literal('PENDING') }).meta({ id: 'PendingOrder' });
+/** Text the provider sends that is stored as is: PostgreSQL text cannot hold U+0000. */
+const providerText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    // A pattern, not a refinement, so the OpenAPI document says it too (clients and fuzzers read it).
+    // eslint-disable-next-line no-control-regex -- U+0000 is exactly the character refused
+    .regex(/^[^\u0000]*$/, 'must not contain U+0000');
 const paymentCallback = z
   .strictObject({
-    id: z.string().min(1).max(200).describe('Provider event id; a redelivered callback is applied once'),
+    id: providerText(200).min(1).describe('Provider event id; a redelivered callback is applied once'),
     type: z.enum(['payment.succeeded', 'payment.failed']),
     data: z.strictObject({
       orderId: z.uuid(),
       amountMinor: z.int().min(0),
       currency: z.string().regex(/^[A-Z]{3}$/),
-      reason: z.string().max(500).optional(),
+      reason: providerText(500).optional(),
     }),
   })
   .meta({ id: 'PaymentCallback' });
+
+/** Where a created order leads: its lookup, its release and its payment (the provider's callback). */
+const orderLinks = {
+  GetOrder: { operationId: 'getOrder', parameters: { orderId: '$response.body#/id' } },
+  ReleaseOrder: { operationId: 'releaseOrder', parameters: { orderId: '$response.body#/id' } },
+  PayOrder: {
+    operationId: 'paymentWebhook',
+    description: 'The payment provider reports the outcome of paying this order',
+    requestBody: { data: { orderId: '$response.body#/id' } },
+  },
+};
 
 export function purchaseRoutes(deps: {
   orders: OrdersService;
@@ -115,8 +137,8 @@ export function purchaseRoutes(deps: {
           .meta({ id: 'OrderRequest' }),
       },
       responses: {
-        201: { description: 'Held (or confirmed, for free tickets)', schema: orderView },
-        202: { description: 'Accepted; poll the Location', schema: pendingView },
+        201: { description: 'Held (or confirmed, for free tickets)', schema: orderView, links: orderLinks },
+        202: { description: 'Accepted; poll the Location', schema: pendingView, links: orderLinks },
       },
       problems: Object.values(PurchaseErrors).filter(
         (e) => e !== PurchaseErrors.OrderNotFound && e !== PurchaseErrors.NotHeld,

@@ -1,3 +1,4 @@
+import { dnsLabel } from '@boxoffice/inventory';
 import type { AvailabilityCache } from '@boxoffice/platform/availability-cache';
 import { AppError } from '@boxoffice/platform/errors/app-error';
 import { defineRoute, type AnyRoute } from '@boxoffice/platform/http/route';
@@ -47,7 +48,7 @@ export function availabilityStreamRoute(deps: AvailabilityStreamDeps): AnyRoute 
     description:
       'Open streams are capped per client address (429 too-many-streams) and per instance (503 streams-full).',
     tags: ['events'],
-    request: { params: z.object({ namespace: z.string().min(1).max(63), name: z.string().min(1).max(63) }) },
+    request: { params: z.object({ namespace: dnsLabel, name: dnsLabel }) },
     responses: { 200: { description: 'text/event-stream', contentType: 'text/event-stream' } },
     problems: [QueryErrors.EventNotFound, QueryErrors.TooManyStreams, QueryErrors.StreamsFull],
     handler: async ({ params }, req, res) => {

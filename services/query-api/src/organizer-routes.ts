@@ -1,5 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import { dnsLabel, salesChannel, ticketTypeName } from '@boxoffice/inventory';
 import { requireBuyer, type JwtVerifier } from '@boxoffice/platform/auth/jwt';
 import { AppError } from '@boxoffice/platform/errors/app-error';
 import { defineRoute, type AnyRoute, type DocumentedMiddleware } from '@boxoffice/platform/http/route';
@@ -17,11 +18,13 @@ import { z } from 'zod';
 import { QueryErrors } from './errors.ts';
 import { requireOrganizerRole } from './organizer-access.ts';
 
-const eventParams = z.object({ namespace: z.string().min(1).max(63), name: z.string().min(1).max(63) });
+// An event is named by Kubernetes names (DNS labels): nothing else can exist, and nothing else
+// reaches PostgreSQL (which refuses text with U+0000 in it).
+const eventParams = z.object({ namespace: dnsLabel, name: dnsLabel });
 const orderFilter = {
   status: z.enum(['HELD', 'CONFIRMED', 'EXPIRED', 'RELEASED', 'REFUND_REQUIRED', 'REJECTED']).optional(),
-  ticketType: z.string().min(1).max(32).optional(),
-  channel: z.string().min(1).max(32).optional(),
+  ticketType: ticketTypeName.optional(),
+  channel: salesChannel.optional(),
 };
 const organizerOrder = z
   .object({
@@ -206,13 +209,15 @@ export function organizerRoutes(deps: {
       handler: async ({ params, query }, _req, res) => {
         const filter = filterOf(query);
         const pool = deps.pool;
+        // The first page is read before the status line: a failure then is still a problem answer,
+        // not a 200 cut off after its headers.
+        const first = await eventOrdersPage(pool, params, filter, undefined, CSV_PAGE);
         async function* orders(): AsyncGenerator<OrganizerOrder> {
-          let after: OrderKey | undefined;
+          let page = first;
           for (;;) {
-            const page = await eventOrdersPage(pool, params, filter, after, CSV_PAGE);
             yield* page;
             if (page.length < CSV_PAGE) return;
-            after = page.at(-1);
+            page = await eventOrdersPage(pool, params, filter, page.at(-1), CSV_PAGE);
           }
         }
         res.status(200);

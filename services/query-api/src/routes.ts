@@ -1,6 +1,12 @@
 import { buyerOf, requireBuyer, type JwtVerifier } from '@boxoffice/platform/auth/jwt';
 import { AppError } from '@boxoffice/platform/errors/app-error';
-import { defineRoute, type AnyRoute, type DocumentedMiddleware } from '@boxoffice/platform/http/route';
+import {
+  defineRoute,
+  type AnyRoute,
+  type DocumentedMiddleware,
+  type ResponseLink,
+} from '@boxoffice/platform/http/route';
+import { dnsLabel } from '@boxoffice/inventory';
 import { buyerOrders, findEvent, listEvents, orderTickets, type CatalogEvent } from '@boxoffice/store';
 import type pg from 'pg';
 import { z } from 'zod';
@@ -9,7 +15,9 @@ import { QueryErrors } from './errors.ts';
 import { organizerRoutes } from './organizer-routes.ts';
 import { getOrderRoute, orderParams, ownOrderReader, toOrderView, orderDetailsView } from './order-read.ts';
 
-const eventParams = z.object({ namespace: z.string().min(1).max(63), name: z.string().min(1).max(63) });
+// An event is named by Kubernetes names (DNS labels): nothing else can exist, and nothing else
+// reaches PostgreSQL (which refuses text with U+0000 in it).
+const eventParams = z.object({ namespace: dnsLabel, name: dnsLabel });
 const ticketTypeView = z.object({
   name: z.string(),
   priceMinor: z.number(),
@@ -40,6 +48,22 @@ const eventView = z
   .meta({ id: 'Event' });
 const toEventView = (event: CatalogEvent): z.infer<typeof eventView> => event;
 
+/** Operations about the event at `at` (a runtime expression naming an Event in the answer). */
+const eventLinks = (at: string): Record<string, ResponseLink> =>
+  Object.fromEntries(
+    [
+      'getEvent',
+      'streamAvailability',
+      'getSalesSummary',
+      'getSalesTimeSeries',
+      'listEventOrders',
+      'exportEventOrders',
+    ].map((operationId) => [
+      operationId.replace(/^./, (c) => c.toUpperCase()),
+      { operationId, parameters: { namespace: `${at}/namespace`, name: `${at}/name` } },
+    ]),
+  );
+
 export function queryRoutes(deps: {
   pool: pg.Pool;
   verifier: JwtVerifier;
@@ -58,11 +82,17 @@ export function queryRoutes(deps: {
       tags: ['events'],
       request: {
         query: z.object({
-          namespace: z.string().max(63).optional(),
+          namespace: dnsLabel.optional(),
           limit: z.coerce.number().int().min(1).max(200).default(50),
         }),
       },
-      responses: { 200: { description: 'Events', schema: z.object({ items: z.array(eventView) }) } },
+      responses: {
+        200: {
+          description: 'Events',
+          schema: z.object({ items: z.array(eventView) }),
+          links: eventLinks('$response.body#/items/0'),
+        },
+      },
       handler: async ({ query }, _req, res) => {
         const items = await listEvents(deps.pool, {
           ...(query.namespace ? { namespace: query.namespace } : {}),
@@ -129,7 +159,19 @@ export function queryRoutes(deps: {
       tags: ['orders'],
       middleware: authenticated,
       request: { query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }) },
-      responses: { 200: { description: 'Orders', schema: z.object({ items: z.array(orderDetailsView) }) } },
+      responses: {
+        200: {
+          description: 'Orders',
+          schema: z.object({ items: z.array(orderDetailsView) }),
+          links: {
+            GetOrder: { operationId: 'getOrder', parameters: { orderId: '$response.body#/items/0/id' } },
+            GetOrderTickets: {
+              operationId: 'getOrderTickets',
+              parameters: { orderId: '$response.body#/items/0/id' },
+            },
+          },
+        },
+      },
       handler: async ({ query }, _req, res) =>
         res.json({
           items: (await buyerOrders(deps.pool, buyerOf(res).buyerId, query.limit)).map(toOrderView),

@@ -137,6 +137,21 @@ describe('organizer API (real PostgreSQL, Kafka, Redis)', () => {
     expect(response.text).toContain(',"o""neil, jr",');
   });
 
+  it('answers an export that fails before its first row with a problem document, not a 200 cut short', async () => {
+    // The orders table out of reach for a moment: the first page's query fails.
+    await path.pool.query('ALTER TABLE orders RENAME TO orders_unreachable');
+    try {
+      const response = await request(app)
+        .get(`${base}/orders.csv`)
+        .set('Authorization', `Bearer ${organizer}`);
+      expect(response.status).toBe(500);
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(response.body.code).toBe('internal');
+    } finally {
+      await path.pool.query('ALTER TABLE orders_unreachable RENAME TO orders');
+    }
+  });
+
   it('documents the organizer routes in the OpenAPI document', async () => {
     const response = await request(app).get('/openapi.json');
     expect(Object.keys(response.body.paths)).toEqual(

@@ -190,6 +190,7 @@ export function buildOpenApiDocument(info: OpenApiInfo, routes: readonly AnyRout
       responses[status] = {
         description: spec.description,
         ...(spec.headers ? { headers: spec.headers } : {}),
+        ...(spec.links ? { links: spec.links } : {}),
         ...(spec.schema
           ? {
               content: {

@@ -36,6 +36,18 @@ export interface ResponseSpec {
   schema?: z.ZodType;
   contentType?: string;
   headers?: Record<string, { description: string; schema: Record<string, unknown> }>;
+  /**
+   * OpenAPI links: operations this answer leads to, with the values they take from it (runtime
+   * expressions such as `$response.body#/id`). Clients and stateful fuzzers follow them.
+   */
+  links?: Record<string, ResponseLink>;
+}
+
+export interface ResponseLink {
+  operationId: string;
+  description?: string;
+  parameters?: Record<string, string>;
+  requestBody?: unknown;
 }
 
 export interface RouteDefinition<S extends RequestSchemas = RequestSchemas> {
