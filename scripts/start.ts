@@ -10,6 +10,7 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSy
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { ruleFiles } from '../observability/alerts/rule-files.ts';
 import { DepsError } from './deps/errors.ts';
 import { repoRoot, stateDir } from './deps/paths.ts';
 import { run } from './deps/processes.ts';
@@ -23,6 +24,7 @@ import {
   LOCAL_WEBHOOK_SECRET,
   printWelcome,
 } from './local/platform-env.ts';
+import { LocalPrometheus } from './local/prometheus.ts';
 import { localReleaseValues } from './local/release-values.ts';
 import { serviceEndpoints } from './local/service-endpoints.ts';
 import { startWorkloadRunner, type WorkloadRunner } from './local/workload-runner.ts';
@@ -53,6 +55,7 @@ const lock = acquired;
 const logDir = join(stateDir, 'logs');
 mkdirSync(logDir, { recursive: true });
 let runner: WorkloadRunner | undefined;
+let prometheus: LocalPrometheus | undefined;
 let startedParts: string[] = [];
 let stopping = false;
 
@@ -61,6 +64,7 @@ async function stop(code: number): Promise<never> {
     stopping = true;
     console.log('\nstopping boxoffice…');
     await runner?.stop();
+    await prometheus?.stop();
     for (const part of [...parts].reverse()) if (startedParts.includes(part.name)) await part.down();
     lock.release();
   }
@@ -92,6 +96,18 @@ try {
     },
   });
 
+  // Started beside the chart's install (it follows the pods as the runner starts them), awaited
+  // before the welcome names its URL.
+  prometheus = new LocalPrometheus({
+    bin: settings.PROMETHEUS_BIN!,
+    dir: join(stateDir, 'prometheus'),
+    logFile: join(logDir, 'prometheus.log'),
+    ruleFiles: ruleFiles().map((file) => join(repoRoot, file)),
+    pods: () => runner!.pods(),
+  });
+  const prometheusStarted = prometheus.start();
+  prometheusStarted.catch(() => undefined); // reported where it is awaited
+
   const values = join(stateDir, 'release-values.json');
   writeFileSync(
     values,
@@ -103,6 +119,8 @@ try {
         jwtSecret: LOCAL_JWT_SECRET,
         webhookSecret: LOCAL_WEBHOOK_SECRET,
         apiEnv: LOCAL_DEVELOPMENT_ENV,
+        // Every pod's spans to the trace store of the dependencies (Jaeger), every trace kept.
+        otlpEndpoint: settings.OTEL_EXPORTER_OTLP_ENDPOINT,
       }),
       null,
       2,
@@ -154,6 +172,7 @@ try {
     settings,
     purchaseApi: await url('purchase-api'),
     queryApi: await url('query-api'),
+    prometheus: (await prometheusStarted).url,
     release,
     logDir,
   });

@@ -53,4 +53,17 @@ describe("npm start's values of the chart", () => {
     for (const env of [values.operator.env, values.purchaseApi.env])
       expect(env).not.toHaveProperty('KAFKA_BROKERS');
   });
+
+  it("send every pod's spans to the given trace store, every trace kept, and none without one", () => {
+    const traced = localReleaseValues({
+      settings,
+      image: { repository: 'localhost/boxoffice', tag: 'dev', pullPolicy: 'Never' },
+      jwtSecret: 'local-jwt-secret-at-least-32-characters',
+      webhookSecret: 'local-webhook-secret',
+      otlpEndpoint: 'http://127.0.0.1:4318',
+    });
+    expect(() => valuesSchema.parse(traced)).not.toThrow();
+    expect(traced.telemetry).toEqual({ otlpEndpoint: 'http://127.0.0.1:4318', sampler: 'parentbased_always_on' });
+    expect(values).not.toHaveProperty('telemetry');
+  });
 });
