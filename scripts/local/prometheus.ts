@@ -56,6 +56,7 @@ export function localPrometheusConfig(options: {
 
 export class LocalPrometheus {
   url = '';
+  readonly configFile: string;
   private readonly options: LocalPrometheusOptions;
   private readonly targetsFile: string;
   private readonly pidFile: string;
@@ -65,6 +66,7 @@ export class LocalPrometheus {
     this.options = options;
     this.targetsFile = join(options.dir, TARGETS_FILE);
     this.pidFile = join(options.dir, 'prometheus.pid');
+    this.configFile = join(options.dir, 'prometheus.yml');
   }
 
   async start(): Promise<this> {
@@ -72,9 +74,8 @@ export class LocalPrometheus {
     mkdirSync(dir, { recursive: true });
     await stopDaemon(this.pidFile);
     this.writeTargets();
-    const configFile = join(dir, 'prometheus.yml');
     writeFileSync(
-      configFile,
+      this.configFile,
       localPrometheusConfig({
         targetsFile: this.targetsFile,
         ruleFiles: this.options.ruleFiles,
@@ -86,7 +87,7 @@ export class LocalPrometheus {
       name: 'prometheus',
       command: bin,
       args: [
-        `--config.file=${configFile}`,
+        `--config.file=${this.configFile}`,
         `--storage.tsdb.path=${join(dir, 'data')}`,
         '--storage.tsdb.retention.time=3d',
         `--web.listen-address=127.0.0.1:${port}`,
