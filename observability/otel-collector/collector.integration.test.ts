@@ -96,7 +96,14 @@ describe('the cluster collector config on a real collector (ocb-built; real Jaeg
     await createNamespace(`${run}-dry`);
     // Into a namespace of the test's own: the manifests name `observability`, which need not exist here.
     const output = await kubectl('apply', '--dry-run=server', '-n', `${run}-dry`, '-f', file);
-    for (const kind of ['serviceaccount', 'clusterrole', 'clusterrolebinding', 'deployment', 'service', 'configmap'])
+    for (const kind of [
+      'serviceaccount',
+      'clusterrole',
+      'clusterrolebinding',
+      'deployment',
+      'service',
+      'configmap',
+    ])
       expect(output).toContain(`${kind}.`);
     await kubectl('delete', 'namespace', `${run}-dry`, '--wait=false');
   });
@@ -145,7 +152,12 @@ describe('the cluster collector config on a real collector (ocb-built; real Jaeg
 
     // The cluster config, with a second --config merged over it (as docs/observability.md tells an
     // operator to change it): loopback ports of this machine, and the API server through a kubeconfig.
-    const ports = { grpc: await freePort(), http: await freePort(), health: await freePort(), metrics: await freePort() };
+    const ports = {
+      grpc: await freePort(),
+      http: await freePort(),
+      health: await freePort(),
+      metrics: await freePort(),
+    };
     const override = join(dir, 'local.yaml');
     writeFileSync(
       override,
@@ -162,7 +174,9 @@ describe('the cluster collector config on a real collector (ocb-built; real Jaeg
         processors: { k8sattributes: { auth_type: 'kubeConfig' } },
         service: {
           telemetry: {
-            metrics: { readers: [{ pull: { exporter: { prometheus: { host: '127.0.0.1', port: ports.metrics } } } }] },
+            metrics: {
+              readers: [{ pull: { exporter: { prometheus: { host: '127.0.0.1', port: ports.metrics } } } }],
+            },
           },
         },
       }),
@@ -188,7 +202,9 @@ describe('the cluster collector config on a real collector (ocb-built; real Jaeg
       },
       { timeoutMs: 60_000 },
     ).catch((error: Error) => {
-      throw new Error(`${error.message}\ncollector log: ${readFileSync(join(dir, 'collector.log'), 'utf8').slice(-3000)}`);
+      throw new Error(
+        `${error.message}\ncollector log: ${readFileSync(join(dir, 'collector.log'), 'utf8').slice(-3000)}`,
+      );
     });
 
     // A real service, exporting to the collector; it says which pod it is by its IP, as the
@@ -209,7 +225,8 @@ describe('the cluster collector config on a real collector (ocb-built; real Jaeg
     });
     const response = await fetch(`${queryApi.url}/v1/events`);
     expect(response.status).toBe(200);
-    const [, traceId, spanId] = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(response.headers.get('traceresponse') ?? '') ?? [];
+    const [, traceId, spanId] =
+      /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(response.headers.get('traceresponse') ?? '') ?? [];
     expect(traceId).toBeDefined();
 
     const stored = await eventually(

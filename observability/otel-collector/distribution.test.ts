@@ -19,15 +19,20 @@ describe('the collector distribution (builder.yaml, go.mod) and the config it ru
   it('has every component the config uses', () => {
     for (const kind of KINDS)
       for (const id of Object.keys(config[kind] ?? {}))
-        expect(manifest[kind].map((m) => m.gomod.split(' ')[0]!.split('/').at(-1))).toContain(moduleName(kind, id));
+        expect(manifest[kind].map((m) => m.gomod.split(' ')[0]!.split('/').at(-1))).toContain(
+          moduleName(kind, id),
+        );
   });
 
-  it('has no component the config does not use (each one is build time)', () => {
+  it('has no other component, but the two exporters a second --config may switch to (each one is build time)', () => {
     for (const kind of KINDS) {
       const used = Object.keys(config[kind] ?? {}).map((id) => moduleName(kind, id));
       const built = manifest[kind].map((m) => m.gomod.split(' ')[0]!.split('/').at(-1)!);
-      // debug: kept for an operator who adds it with a second --config while troubleshooting.
-      expect(built.filter((name) => !used.includes(name))).toEqual(kind === 'exporters' ? ['debugexporter'] : []);
+      // Exporters an operator switches to with a second --config: otlphttp for a backend without
+      // OTLP gRPC, debug while troubleshooting.
+      expect(built.filter((name) => !used.includes(name))).toEqual(
+        kind === 'exporters' ? ['otlphttpexporter', 'debugexporter'] : [],
+      );
     }
   });
 
@@ -35,7 +40,9 @@ describe('the collector distribution (builder.yaml, go.mod) and the config it ru
     for (const kind of [...KINDS, 'providers'] as const)
       for (const { gomod } of manifest[kind]) {
         const [module, version] = gomod.split(' ');
-        expect(goMod).toMatch(new RegExp(`^\\s+${module!.replaceAll('.', '\\.')} ${version!.replaceAll('.', '\\.')}$`, 'm'));
+        expect(goMod).toMatch(
+          new RegExp(`^\\s+${module!.replaceAll('.', '\\.')} ${version!.replaceAll('.', '\\.')}$`, 'm'),
+        );
       }
   });
 });

@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -25,7 +34,8 @@ const builderBin = join(cacheDir, `otelcol-builder-${OTELCOL_BUILDER_VERSION}`, 
 /** The cached binary, named after the manifest and module pins it was built from (a change rebuilds). */
 export function collectorBin(): string {
   const hash = createHash('sha256');
-  for (const file of ['builder.yaml', 'go.mod', 'go.sum']) hash.update(readFileSync(join(collectorDir, file)));
+  for (const file of ['builder.yaml', 'go.mod', 'go.sum'])
+    hash.update(readFileSync(join(collectorDir, file)));
   return join(cacheDir, `otelcol-boxoffice-${hash.digest('hex').slice(0, 12)}`, 'bin', 'otelcol-boxoffice');
 }
 
@@ -33,10 +43,14 @@ const goEnv = (): NodeJS.ProcessEnv => ({ ...process.env, CGO_ENABLED: '0' });
 
 function ensureBuilder(): void {
   if (existsSync(builderBin)) return;
-  run('go', ['install', '-trimpath', `go.opentelemetry.io/collector/cmd/builder@${OTELCOL_BUILDER_VERSION}`], {
-    env: { ...goEnv(), GOBIN: join(builderBin, '..') },
-    what: `building the OpenTelemetry Collector builder ${OTELCOL_BUILDER_VERSION}`,
-  });
+  run(
+    'go',
+    ['install', '-trimpath', `go.opentelemetry.io/collector/cmd/builder@${OTELCOL_BUILDER_VERSION}`],
+    {
+      env: { ...goEnv(), GOBIN: join(builderBin, '..') },
+      what: `building the OpenTelemetry Collector builder ${OTELCOL_BUILDER_VERSION}`,
+    },
+  );
 }
 
 /** builder.yaml with the build's module name and output directory (the manifest names neither). */

@@ -56,7 +56,12 @@ describe("npm start's Prometheus (real Prometheus, every component a real proces
   beforeAll(async () => {
     await platform.start();
     pods = [
-      pod('operator', 'boxoffice-operator-1', `http://127.0.0.1:${platform.operator.port}`, chartLabels('operator')),
+      pod(
+        'operator',
+        'boxoffice-operator-1',
+        `http://127.0.0.1:${platform.operator.port}`,
+        chartLabels('operator'),
+      ),
       pod('purchase-api', 'boxoffice-purchase-api-1', platform.purchase.url, chartLabels('purchase-api')),
       pod('query-api', 'boxoffice-query-api-1', platform.query.url, chartLabels('query-api')),
       ...platform.allocators.map((allocator, i) =>
@@ -110,7 +115,7 @@ describe("npm start's Prometheus (real Prometheus, every component a real proces
     );
   });
 
-  it("loads every recording and alert rule of observability/alerts, evaluated without error; the Watchdog fires", async () => {
+  it('loads every recording and alert rule of observability/alerts, evaluated without error; the Watchdog fires', async () => {
     const expected = allRuleGroups().flatMap((group) => group.rules.map((r) => r.alert ?? r.record));
     await eventually(
       async () => {
@@ -129,7 +134,10 @@ describe("npm start's Prometheus (real Prometheus, every component a real proces
           `${prometheus.url}/api/v1/alerts`,
         );
         expect(alerts).toContainEqual(
-          expect.objectContaining({ labels: expect.objectContaining({ alertname: 'BoxofficeWatchdog' }), state: 'firing' }),
+          expect.objectContaining({
+            labels: expect.objectContaining({ alertname: 'BoxofficeWatchdog' }),
+            state: 'firing',
+          }),
         );
       },
       { timeoutMs: 30_000 },

@@ -63,7 +63,10 @@ describe("npm start's values of the chart", () => {
       otlpEndpoint: 'http://127.0.0.1:4318',
     });
     expect(() => valuesSchema.parse(traced)).not.toThrow();
-    expect(traced.telemetry).toEqual({ otlpEndpoint: 'http://127.0.0.1:4318', sampler: 'parentbased_always_on' });
+    expect(traced.telemetry).toEqual({
+      otlpEndpoint: 'http://127.0.0.1:4318',
+      sampler: 'parentbased_always_on',
+    });
     expect(values).not.toHaveProperty('telemetry');
   });
 });

@@ -41,8 +41,14 @@ describe("the local Prometheus's targets", () => {
           container: 'allocator',
         },
       },
-      expect.objectContaining({ targets: ['127.0.0.1:8090'], labels: expect.objectContaining({ job: 'boxoffice-operator' }) }),
-      expect.objectContaining({ targets: ['127.0.0.1:8080'], labels: expect.objectContaining({ job: 'boxoffice-purchase-api' }) }),
+      expect.objectContaining({
+        targets: ['127.0.0.1:8090'],
+        labels: expect.objectContaining({ job: 'boxoffice-operator' }),
+      }),
+      expect.objectContaining({
+        targets: ['127.0.0.1:8080'],
+        labels: expect.objectContaining({ job: 'boxoffice-purchase-api' }),
+      }),
       {
         targets: ['127.0.0.1:39001'],
         labels: {

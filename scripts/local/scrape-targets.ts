@@ -15,21 +15,23 @@ export interface FileSdGroup {
 const COMPONENT_LABEL = 'app.kubernetes.io/component';
 
 export function scrapeTargets(pods: LocalPod[]): FileSdGroup[] {
-  return pods
-    .flatMap((pod) => {
-      const component = pod.labels[COMPONENT_LABEL];
-      if (!component) return [];
-      return pod.ports.map((port) => ({
-        targets: [`127.0.0.1:${port.hostPort}`],
-        labels: {
-          // The alert rules and dashboards select `job=~".*boxoffice.*"`, as the monitors' jobs are.
-          job: `boxoffice-${component}`,
-          namespace: pod.namespace,
-          pod: pod.name,
-          container: port.container,
-        },
-      }));
-    })
-    // A stable order, so the file changes only when a target does.
-    .sort((a, b) => `${a.labels.job} ${a.labels.pod}`.localeCompare(`${b.labels.job} ${b.labels.pod}`));
+  return (
+    pods
+      .flatMap((pod) => {
+        const component = pod.labels[COMPONENT_LABEL];
+        if (!component) return [];
+        return pod.ports.map((port) => ({
+          targets: [`127.0.0.1:${port.hostPort}`],
+          labels: {
+            // The alert rules and dashboards select `job=~".*boxoffice.*"`, as the monitors' jobs are.
+            job: `boxoffice-${component}`,
+            namespace: pod.namespace,
+            pod: pod.name,
+            container: port.container,
+          },
+        }));
+      })
+      // A stable order, so the file changes only when a target does.
+      .sort((a, b) => `${a.labels.job} ${a.labels.pod}`.localeCompare(`${b.labels.job} ${b.labels.pod}`))
+  );
 }
