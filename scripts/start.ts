@@ -13,7 +13,7 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { ruleFiles } from '../observability/alerts/rule-files.ts';
 import { DepsError } from './deps/errors.ts';
 import { repoRoot, stateDir } from './deps/paths.ts';
-import { run } from './deps/processes.ts';
+import { run, stopDaemon } from './deps/processes.ts';
 import { exec } from './images/containers.ts';
 import { adoptIntoRelease, clusterScopedObjects } from './local/adopt.ts';
 import { acquireInstanceLock } from './local/instance-lock.ts';
@@ -24,7 +24,7 @@ import {
   LOCAL_WEBHOOK_SECRET,
   printWelcome,
 } from './local/platform-env.ts';
-import { LocalPrometheus } from './local/prometheus.ts';
+import { LocalPrometheus, PID_FILE as PROMETHEUS_PID_FILE } from './local/prometheus.ts';
 import { localReleaseValues } from './local/release-values.ts';
 import { serviceEndpoints } from './local/service-endpoints.ts';
 import { startWorkloadRunner, type WorkloadRunner } from './local/workload-runner.ts';
@@ -32,6 +32,7 @@ import { startWorkloadRunner, type WorkloadRunner } from './local/workload-runne
 const release = { name: 'boxoffice', namespace: 'boxoffice' };
 const chartDir = join(repoRoot, 'charts', 'boxoffice');
 const startedAt = Date.now();
+const prometheusDir = join(stateDir, 'prometheus');
 
 if (process.argv.includes('--fresh') && existsSync(stateDir)) {
   // In a process of its own: loading the dependencies' modules creates their state directories,
@@ -39,6 +40,8 @@ if (process.argv.includes('--fresh') && existsSync(stateDir)) {
   run(process.execPath, [join(repoRoot, 'scripts', 'deps', 'cli.ts'), 'down'], {
     what: 'npm run deps -- down',
   });
+  // A Prometheus left by a killed run goes first: its PID file is about to be wiped.
+  await stopDaemon(join(prometheusDir, PROMETHEUS_PID_FILE));
   rmSync(stateDir, { recursive: true, force: true });
 }
 const { parts, upAll } = await import('./deps/deps.ts');
@@ -100,7 +103,7 @@ try {
   // before the welcome names its URL.
   prometheus = new LocalPrometheus({
     bin: settings.PROMETHEUS_BIN!,
-    dir: join(stateDir, 'prometheus'),
+    dir: prometheusDir,
     logFile: join(logDir, 'prometheus.log'),
     ruleFiles: ruleFiles().map((file) => join(repoRoot, file)),
     pods: () => runner!.pods(),

@@ -28,6 +28,7 @@ export interface LocalPrometheusOptions {
 }
 
 export const TARGETS_FILE = 'targets.json';
+export const PID_FILE = 'prometheus.pid';
 const DEFAULT_SCRAPE_INTERVAL_SECONDS = 5;
 
 /** The scrape config: one job whose targets (and their `job` labels) come from the targets file. */
@@ -65,7 +66,7 @@ export class LocalPrometheus {
   constructor(options: LocalPrometheusOptions) {
     this.options = options;
     this.targetsFile = join(options.dir, TARGETS_FILE);
-    this.pidFile = join(options.dir, 'prometheus.pid');
+    this.pidFile = join(options.dir, PID_FILE);
     this.configFile = join(options.dir, 'prometheus.yml');
   }
 
