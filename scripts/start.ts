@@ -2,7 +2,9 @@
  * npm start — the whole platform on one machine, installed with the Helm chart: the real
  * dependencies, then `helm upgrade --install` of charts/boxoffice onto the local control plane,
  * whose pods (operator, purchase-api, query-api, each event's allocator) the local kubelet
- * stand-in runs as Node.js processes of this checkout; then the example TicketEvents. Ctrl-C
+ * stand-in runs as Node.js processes of this checkout; then the example TicketEvents. Beside them, a
+ * Prometheus scraping every pod with the alert rules loaded, and the pods' spans sent to the trace
+ * store (Jaeger, one of the dependencies): docs/observability.md, "On your machine". Ctrl-C
  * stops everything this run started (the release stays installed: the next start finds it).
  * `npm start -- --fresh` wipes the state directory (data, logs) first.
  */

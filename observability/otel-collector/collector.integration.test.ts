@@ -61,7 +61,7 @@ describe('the cluster collector config on a real collector (ocb-built; real Jaeg
     });
 
   beforeAll(() => {
-    // Built once per machine and cached: about 280 CPU-seconds cold (2½ minutes on an idle 2-core machine).
+    // Built once per machine and cached: about 280 CPU-seconds cold (docs/observability.md).
     bin = ensureCollector();
   }, 3_600_000);
 
