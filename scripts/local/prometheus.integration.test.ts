@@ -3,11 +3,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { COMPONENTS, platformLabels } from '@boxoffice/conventions';
-import { eventually } from '@boxoffice/testkit';
+import { createNamespace, dependencies, eventually, kafkaEnv, kubectl, uniqueName } from '@boxoffice/testkit';
+import {
+  freshDatabase,
+  provisionEvents,
+  startAllocator,
+  startPurchaseApi,
+  startQueryApi,
+  type ServiceOptions,
+} from '../../loadtest/platform.ts';
+import { stopAll, type PlatformProcess } from '../../loadtest/platform-processes.ts';
 import { childLabels } from '../../operator/src/desired/metadata.ts';
+import { OperatorProcess } from '../../operator/test/operator-process.ts';
 import { allRuleGroups, ruleFiles } from '../../observability/alerts/rule-files.ts';
-import { ObservedPlatform } from '../../observability/test/observed-platform.ts';
-import { repoRoot } from '../deps/paths.ts';
+import { readEnvFile } from '../deps/env-file.ts';
+import { envFile, repoRoot } from '../deps/paths.ts';
 import { freePort, run } from '../deps/processes.ts';
 import type { LocalPod } from './pod-worker.ts';
 import { LocalPrometheus } from './prometheus.ts';
@@ -25,12 +35,19 @@ async function api<T>(url: string): Promise<T> {
 }
 
 /**
- * npm start's Prometheus against the platform's real processes: the operator, both allocators,
- * purchase-api and query-api (started by the observability suite's fixture), presented as the local
- * kubelet stand-in reports the pods it runs, labelled as the chart and the operator label them.
+ * npm start's Prometheus against the platform's real processes — the operator, two allocators of a
+ * provisioned event, purchase-api and query-api, on this suite's own database, topics and namespace —
+ * presented as the local kubelet stand-in reports the pods it runs, labelled as the chart and the
+ * operator label them. Readiness is not waited for: Prometheus scrapes a pod that is not ready too,
+ * and the assertions wait for every target to be up.
  */
 describe("npm start's Prometheus (real Prometheus, every component a real process)", () => {
-  const platform = new ObservedPlatform();
+  const settings = readEnvFile(envFile);
+  const prefix = uniqueName('localprom');
+  const logDir = mkdtempSync(join(tmpdir(), 'boxoffice-local-prometheus-'));
+  const event = { namespace: prefix, name: 'flash', capacity: 10, shards: 2, perBuyerLimit: 4 };
+  const operator = new OperatorProcess(`${prefix}-operator`);
+  let processes: PlatformProcess[] = [];
   let pods: LocalPod[] = [];
   let prometheus: LocalPrometheus;
 
@@ -54,39 +71,61 @@ describe("npm start's Prometheus (real Prometheus, every component a real proces
     (await api<{ activeTargets: Target[] }>(`${prometheus.url}/api/v1/targets?state=active`)).activeTargets;
 
   beforeAll(async () => {
-    await platform.start();
+    const databaseUrl = await freshDatabase(settings, prefix.replaceAll('-', '_'));
+    await provisionEvents(settings, databaseUrl, prefix, [event]);
+    await createNamespace(prefix);
+    await operator.start({
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: settings.REDIS_URL!,
+      ...kafkaEnv('operator'),
+      KUBECONFIG: dependencies().kubeconfig,
+      BOXOFFICE_PREFIX: prefix,
+      WATCH_NAMESPACE: prefix,
+      LEASE_NAMESPACE: prefix,
+      // Which Secret keys its allocators would read; none is written here (no TicketEvent).
+      ALLOCATOR_SECRET_ENV: JSON.stringify({ DATABASE_URL: 'platform', REDIS_URL: 'platform' }),
+    });
+    const service: ServiceOptions = { settings, databaseUrl, prefix, logDir };
+    processes = [
+      await startAllocator(service, event, 'allocator-0'),
+      await startAllocator(service, event, 'allocator-1'),
+      await startPurchaseApi(service),
+      await startQueryApi(service),
+    ];
+    const [allocator0, allocator1, purchase, query] = processes as [
+      PlatformProcess,
+      PlatformProcess,
+      PlatformProcess,
+      PlatformProcess,
+    ];
     pods = [
-      pod(
-        'operator',
-        'boxoffice-operator-1',
-        `http://127.0.0.1:${platform.operator.port}`,
-        chartLabels('operator'),
-      ),
-      pod('purchase-api', 'boxoffice-purchase-api-1', platform.purchase.url, chartLabels('purchase-api')),
-      pod('query-api', 'boxoffice-query-api-1', platform.query.url, chartLabels('query-api')),
-      ...platform.allocators.map((allocator, i) =>
-        pod('allocator', `alloc-${platform.event.name}-${i}`, allocator.url, childLabels(platform.event)),
-      ),
+      pod('operator', 'boxoffice-operator-1', `http://127.0.0.1:${operator.port}`, chartLabels('operator')),
+      pod('purchase-api', 'boxoffice-purchase-api-1', purchase.url, chartLabels('purchase-api')),
+      pod('query-api', 'boxoffice-query-api-1', query.url, chartLabels('query-api')),
+      pod('allocator', 'alloc-flash-0', allocator0.url, childLabels(event)),
+      pod('allocator', 'alloc-flash-1', allocator1.url, childLabels(event)),
     ];
     prometheus = await new LocalPrometheus({
-      bin: platform.settings.PROMETHEUS_BIN!,
-      dir: mkdtempSync(join(tmpdir(), 'boxoffice-local-prometheus-')),
-      logFile: join(platform.logDir, 'local-prometheus.log'),
+      bin: settings.PROMETHEUS_BIN!,
+      dir: join(logDir, 'prometheus'),
+      logFile: join(logDir, 'prometheus.log'),
       ruleFiles: ruleFiles().map((file) => join(repoRoot, file)),
       pods: () => pods,
       scrapeIntervalSeconds: 1,
       syncIntervalMs: 200,
       preferredPort: await freePort(),
     }).start();
-  }, 420_000);
+  }, 300_000);
 
   afterAll(async () => {
     await prometheus?.stop();
-    await platform.stop();
+    await stopAll(processes);
+    if (operator.running) await operator.terminate();
+    await kubectl('delete', 'namespace', prefix, '--wait=false').catch(() => undefined);
   }, 180_000);
 
   it('writes a config promtool accepts', () => {
-    const output = run(platform.settings.PROMTOOL_BIN!, ['check', 'config', prometheus.configFile]);
+    const output = run(settings.PROMTOOL_BIN!, ['check', 'config', prometheus.configFile]);
     expect(output).toContain('SUCCESS');
   });
 
@@ -96,15 +135,15 @@ describe("npm start's Prometheus (real Prometheus, every component a real proces
         const found = await targets();
         expect(found.map((t) => [t.labels.job, t.labels.pod, t.health]).sort()).toEqual(
           [
-            ['boxoffice-allocator', `alloc-${platform.event.name}-0`, 'up'],
-            ['boxoffice-allocator', `alloc-${platform.event.name}-1`, 'up'],
+            ['boxoffice-allocator', 'alloc-flash-0', 'up'],
+            ['boxoffice-allocator', 'alloc-flash-1', 'up'],
             ['boxoffice-operator', 'boxoffice-operator-1', 'up'],
             ['boxoffice-purchase-api', 'boxoffice-purchase-api-1', 'up'],
             ['boxoffice-query-api', 'boxoffice-query-api-1', 'up'],
           ].sort(),
         );
       },
-      { timeoutMs: 60_000 },
+      { timeoutMs: 180_000 },
     );
     // honor_labels, as in the chart's monitors: each process's own `service` label is kept.
     const services = await api<{ result: { metric: Record<string, string> }[] }>(
@@ -113,7 +152,7 @@ describe("npm start's Prometheus (real Prometheus, every component a real proces
     expect(services.result.map((r) => r.metric.service).sort()).toEqual(
       ['allocator', 'operator', 'purchase-api', 'query-api'].sort(),
     );
-  });
+  }, 240_000);
 
   it('loads every recording and alert rule of observability/alerts, evaluated without error; the Watchdog fires', async () => {
     const expected = allRuleGroups().flatMap((group) => group.rules.map((r) => r.alert ?? r.record));
