@@ -3,7 +3,13 @@ import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { AppsV1Api, CoreV1Api, RbacAuthorizationV1Api, type V1ClusterRole } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  RbacAuthorizationV1Api,
+  type V1ClusterRole,
+  type V1Deployment,
+} from '@kubernetes/client-node';
 import { migrate } from '@boxoffice/store';
 import {
   createNamespace,
@@ -91,11 +97,17 @@ describe('the cluster collector config on a real collector (ocb-built; real Jaeg
 
   it('installs with kubectl apply -k: the API server accepts every object (server-side dry run)', async () => {
     const rendered = await kubectl('kustomize', collectorDir);
-    const file = join(dir, 'rendered.yaml');
-    writeFileSync(file, rendered);
-    await createNamespace(`${run}-dry`);
+    expect(rendered).toContain('namespace: observability');
     // Into a namespace of the test's own: the manifests name `observability`, which need not exist here.
-    const output = await kubectl('apply', '--dry-run=server', '-n', `${run}-dry`, '-f', file);
+    const file = join(dir, 'rendered.yaml');
+    writeFileSync(file, rendered.replaceAll('namespace: observability', `namespace: ${run}-dry`));
+    const core = cluster.makeApiClient(CoreV1Api);
+    await core.createNamespace({
+      body: {
+        metadata: { name: `${run}-dry`, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } },
+      },
+    });
+    const output = await kubectl('apply', '--dry-run=server', '-f', file);
     for (const kind of [
       'serviceaccount',
       'clusterrole',
@@ -104,7 +116,20 @@ describe('the cluster collector config on a real collector (ocb-built; real Jaeg
       'service',
       'configmap',
     ])
-      expect(output).toContain(`${kind}.`);
+      expect(output).toMatch(new RegExp(`^${kind}[./]\\S* created \\(server dry run\\)$`, 'm'));
+    // Its pod passes the restricted Pod Security Standard (admission checks pods, not Deployments).
+    const deployment = parseAllDocuments(rendered)
+      .map((doc) => doc.toJS() as V1Deployment)
+      .find((object) => object.kind === 'Deployment')!;
+    // Under the namespace's default ServiceAccount: the dry run above created none.
+    const spec = { ...deployment.spec!.template.spec!, serviceAccountName: undefined };
+    await eventually(() =>
+      core.createNamespacedPod({
+        namespace: `${run}-dry`,
+        body: { metadata: { name: 'otel-collector' }, spec },
+        dryRun: 'All',
+      }),
+    );
     await kubectl('delete', 'namespace', `${run}-dry`, '--wait=false');
   });
 

@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { COMPONENTS, platformLabels } from '@boxoffice/conventions';
-import { createNamespace, dependencies, eventually, kafkaEnv, kubectl, uniqueName } from '@boxoffice/testkit';
+import {
+  createNamespace,
+  dependencies,
+  eventually,
+  grantKafkaAcls,
+  kafkaEnv,
+  kubectl,
+  uniqueName,
+} from '@boxoffice/testkit';
 import {
   freshDatabase,
   provisionEvents,
@@ -73,6 +81,8 @@ describe("npm start's Prometheus (real Prometheus, every component a real proces
   beforeAll(async () => {
     const databaseUrl = await freshDatabase(settings, prefix.replaceAll('-', '_'));
     await provisionEvents(settings, databaseUrl, prefix, [event]);
+    // Every component's Kafka ACLs for this suite's prefix (the operator's too).
+    await grantKafkaAcls(prefix);
     await createNamespace(prefix);
     await operator.start({
       DATABASE_URL: databaseUrl,
@@ -84,6 +94,7 @@ describe("npm start's Prometheus (real Prometheus, every component a real proces
       LEASE_NAMESPACE: prefix,
       // Which Secret keys its allocators would read; none is written here (no TicketEvent).
       ALLOCATOR_SECRET_ENV: JSON.stringify({ DATABASE_URL: 'platform', REDIS_URL: 'platform' }),
+      ...(kafkaEnv('operator').KAFKA_SASL_MECHANISM ? { ALLOCATOR_KAFKA_SECRET: 'platform-kafka' } : {}),
     });
     const service: ServiceOptions = { settings, databaseUrl, prefix, logDir };
     processes = [
