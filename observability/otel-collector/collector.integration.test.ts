@@ -245,7 +245,7 @@ describe('the cluster collector config on a real collector (ocb-built; real Jaeg
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${ports.http}`,
       OTEL_RESOURCE_ATTRIBUTES: `k8s.pod.ip=${pod.status!.podIP}`,
     });
-    await waitReady(queryApi).catch((error: Error) => {
+    await waitReady(queryApi, 180_000).catch((error: Error) => {
       throw new Error(`${error.message}\n${queryApi!.stderr()}`);
     });
     const response = await fetch(`${queryApi.url}/v1/events`);
@@ -291,5 +291,5 @@ describe('the cluster collector config on a real collector (ocb-built; real Jaeg
     expect(sample('otelcol_receiver_accepted_spans')).toBeGreaterThan(0);
     expect(sample('otelcol_exporter_sent_spans')).toBeGreaterThan(0);
     expect(sample('otelcol_exporter_send_failed_spans')).toBe(0);
-  });
+  }, 360_000);
 });

@@ -80,10 +80,9 @@ describe("npm start's Prometheus (real Prometheus, every component a real proces
 
   beforeAll(async () => {
     const databaseUrl = await freshDatabase(settings, prefix.replaceAll('-', '_'));
-    await provisionEvents(settings, databaseUrl, prefix, [event]);
+    await createNamespace(prefix);
     // Every component's Kafka ACLs for this suite's prefix (the operator's too).
     await grantKafkaAcls(prefix);
-    await createNamespace(prefix);
     await operator.start({
       DATABASE_URL: databaseUrl,
       REDIS_URL: settings.REDIS_URL!,
@@ -96,6 +95,12 @@ describe("npm start's Prometheus (real Prometheus, every component a real proces
       ALLOCATOR_SECRET_ENV: JSON.stringify({ DATABASE_URL: 'platform', REDIS_URL: 'platform' }),
       ...(kafkaEnv('operator').KAFKA_SASL_MECHANISM ? { ALLOCATOR_KAFKA_SECRET: 'platform-kafka' } : {}),
     });
+    // The operator owns the shared topics (it creates them at start, with their partitions) before
+    // the event is provisioned beside them.
+    await eventually(async () => expect((await operator.get('/metrics')).status).toBe(200), {
+      timeoutMs: 120_000,
+    });
+    await provisionEvents(settings, databaseUrl, prefix, [event]);
     const service: ServiceOptions = { settings, databaseUrl, prefix, logDir };
     processes = [
       await startAllocator(service, event, 'allocator-0'),
