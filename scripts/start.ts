@@ -2,7 +2,9 @@
  * npm start — the whole platform on one machine, installed with the Helm chart: the real
  * dependencies, then `helm upgrade --install` of charts/boxoffice onto the local control plane,
  * whose pods (operator, purchase-api, query-api, each event's allocator) the local kubelet
- * stand-in runs as Node.js processes of this checkout; then the example TicketEvents. Ctrl-C
+ * stand-in runs as Node.js processes of this checkout; then the example TicketEvents. Beside them, a
+ * Prometheus scraping every pod with the alert rules loaded, and the pods' spans sent to the trace
+ * store (Jaeger, one of the dependencies): docs/observability.md, "On your machine". Ctrl-C
  * stops everything this run started (the release stays installed: the next start finds it).
  * `npm start -- --fresh` wipes the state directory (data, logs) first.
  */
@@ -10,9 +12,10 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSy
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { ruleFiles } from '../observability/alerts/rule-files.ts';
 import { DepsError } from './deps/errors.ts';
 import { repoRoot, stateDir } from './deps/paths.ts';
-import { run } from './deps/processes.ts';
+import { run, stopDaemon } from './deps/processes.ts';
 import { exec } from './images/containers.ts';
 import { adoptIntoRelease, clusterScopedObjects } from './local/adopt.ts';
 import { acquireInstanceLock } from './local/instance-lock.ts';
@@ -23,6 +26,7 @@ import {
   LOCAL_WEBHOOK_SECRET,
   printWelcome,
 } from './local/platform-env.ts';
+import { LocalPrometheus, PID_FILE as PROMETHEUS_PID_FILE } from './local/prometheus.ts';
 import { localReleaseValues } from './local/release-values.ts';
 import { serviceEndpoints } from './local/service-endpoints.ts';
 import { startWorkloadRunner, type WorkloadRunner } from './local/workload-runner.ts';
@@ -30,6 +34,7 @@ import { startWorkloadRunner, type WorkloadRunner } from './local/workload-runne
 const release = { name: 'boxoffice', namespace: 'boxoffice' };
 const chartDir = join(repoRoot, 'charts', 'boxoffice');
 const startedAt = Date.now();
+const prometheusDir = join(stateDir, 'prometheus');
 
 if (process.argv.includes('--fresh') && existsSync(stateDir)) {
   // In a process of its own: loading the dependencies' modules creates their state directories,
@@ -37,6 +42,8 @@ if (process.argv.includes('--fresh') && existsSync(stateDir)) {
   run(process.execPath, [join(repoRoot, 'scripts', 'deps', 'cli.ts'), 'down'], {
     what: 'npm run deps -- down',
   });
+  // A Prometheus left by a killed run goes first: its PID file is about to be wiped.
+  await stopDaemon(join(prometheusDir, PROMETHEUS_PID_FILE));
   rmSync(stateDir, { recursive: true, force: true });
 }
 const { parts, upAll } = await import('./deps/deps.ts');
@@ -53,6 +60,7 @@ const lock = acquired;
 const logDir = join(stateDir, 'logs');
 mkdirSync(logDir, { recursive: true });
 let runner: WorkloadRunner | undefined;
+let prometheus: LocalPrometheus | undefined;
 let startedParts: string[] = [];
 let stopping = false;
 
@@ -61,6 +69,7 @@ async function stop(code: number): Promise<never> {
     stopping = true;
     console.log('\nstopping boxoffice…');
     await runner?.stop();
+    await prometheus?.stop();
     for (const part of [...parts].reverse()) if (startedParts.includes(part.name)) await part.down();
     lock.release();
   }
@@ -92,6 +101,18 @@ try {
     },
   });
 
+  // Started beside the chart's install (it follows the pods as the runner starts them), awaited
+  // before the welcome names its URL.
+  prometheus = new LocalPrometheus({
+    bin: settings.PROMETHEUS_BIN!,
+    dir: prometheusDir,
+    logFile: join(logDir, 'prometheus.log'),
+    ruleFiles: ruleFiles().map((file) => join(repoRoot, file)),
+    pods: () => runner!.pods(),
+  });
+  const prometheusStarted = prometheus.start();
+  prometheusStarted.catch(() => undefined); // reported where it is awaited
+
   const values = join(stateDir, 'release-values.json');
   writeFileSync(
     values,
@@ -103,6 +124,8 @@ try {
         jwtSecret: LOCAL_JWT_SECRET,
         webhookSecret: LOCAL_WEBHOOK_SECRET,
         apiEnv: LOCAL_DEVELOPMENT_ENV,
+        // Every pod's spans to the trace store of the dependencies (Jaeger), every trace kept.
+        otlpEndpoint: settings.OTEL_EXPORTER_OTLP_ENDPOINT,
       }),
       null,
       2,
@@ -154,6 +177,7 @@ try {
     settings,
     purchaseApi: await url('purchase-api'),
     queryApi: await url('query-api'),
+    prometheus: (await prometheusStarted).url,
     release,
     logDir,
   });

@@ -100,7 +100,9 @@ export class Postgres implements Part {
   }
 
   private async query(url: string, sql: string): Promise<string> {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+    // Generous: upAll asks every part's version at once, and the others' synchronous `--version`
+    // runs can hold the event loop for seconds on a busy machine, expiring a shorter timer.
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 15_000 });
     await client.connect();
     try {
       const result = await client.query<Record<string, unknown>>(sql);

@@ -42,10 +42,11 @@ export async function printWelcome(options: {
   settings: Settings;
   purchaseApi: string;
   queryApi: string;
+  prometheus: string;
   release: { name: string; namespace: string };
   logDir: string;
 }): Promise<void> {
-  const { settings, purchaseApi, queryApi, release } = options;
+  const { settings, purchaseApi, queryApi, prometheus, release } = options;
   const token = await signLocalToken({
     secret: LOCAL_JWT_SECRET,
     ...LOCAL_JWT,
@@ -62,6 +63,9 @@ as local processes. Ctrl-C stops everything this run started.
                 ${kubectl} get pods -n ${release.namespace}
   purchase API: ${purchaseApi}  (OpenAPI: /openapi.json)
   query API:    ${queryApi}
+  prometheus:   ${prometheus}  (every pod scraped, the alert rules loaded: /targets, /alerts)
+  traces:       ${settings.JAEGER_QUERY_URL}/api/v3/traces/<trace-id>  (Jaeger's query API; the id is in
+                each answer's traceresponse header and each log line's trace_id)
   buyer token:  export TOKEN=${token}
 
   buy a ticket:

@@ -70,4 +70,20 @@ describe("npm start's values of the chart", () => {
     const { KEDA_KAFKA_PRINCIPAL_FILE: _keda, ...withoutKeda } = settings;
     expect(valuesWith(withoutKeda)).not.toHaveProperty('keda');
   });
+
+  it("send every pod's spans to the given trace store, every trace kept, and none without one", () => {
+    const traced = localReleaseValues({
+      settings,
+      image: { repository: 'localhost/boxoffice', tag: 'dev', pullPolicy: 'Never' },
+      jwtSecret: 'local-jwt-secret-at-least-32-characters',
+      webhookSecret: 'local-webhook-secret',
+      otlpEndpoint: 'http://127.0.0.1:4318',
+    });
+    expect(() => valuesSchema.parse(traced)).not.toThrow();
+    expect(traced.telemetry).toEqual({
+      otlpEndpoint: 'http://127.0.0.1:4318',
+      sampler: 'parentbased_always_on',
+    });
+    expect(values).not.toHaveProperty('telemetry');
+  });
 });

@@ -19,6 +19,8 @@ export interface LocalReleaseOptions {
   webhookSecret: string;
   /** Extra env of both APIs, e.g. development-only settings. */
   apiEnv?: Record<string, string>;
+  /** Where every component and allocator exports its spans (OTLP/HTTP); none: tracing export off. */
+  otlpEndpoint?: string;
 }
 
 /**
@@ -74,6 +76,10 @@ export function localReleaseValues(options: LocalReleaseOptions): Record<string,
       ...allocatorKafkaValues(settings),
     },
     ...kedaValues(settings),
+    // On one machine every trace is worth keeping (the chart's default keeps 10 %).
+    ...(options.otlpEndpoint
+      ? { telemetry: { otlpEndpoint: options.otlpEndpoint, sampler: 'parentbased_always_on' } }
+      : {}),
     jwt: { secret: options.jwtSecret },
     webhook: { secret: options.webhookSecret },
     operator: {
