@@ -228,7 +228,10 @@ export function applyBatch(initial: ShardState, commands: ShardCommand[], ctx: B
         ...(entry.channel ? { channel: entry.channel } : {}),
       };
       counter.held += held.quantity;
-      state.buyerQuantities.set(entry.buyerId, (state.buyerQuantities.get(entry.buyerId) ?? 0) + held.quantity);
+      state.buyerQuantities.set(
+        entry.buyerId,
+        (state.buyerQuantities.get(entry.buyerId) ?? 0) + held.quantity,
+      );
       state.orders.set(held.id, held);
       state.idempotency.set(idempotencyIndexKey(held.buyerId, held.idempotencyKey), held.id);
       changed.set(held.id, held);
