@@ -314,6 +314,7 @@ describe('the Ingress', () => {
     const inert = {} as never;
     const purchase = purchaseRoutes({
       orders: inert,
+      waitingList: inert,
       pool: inert,
       verifier: inert,
       redis,

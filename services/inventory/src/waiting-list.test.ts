@@ -100,12 +100,14 @@ describe('waitingListShard', () => {
     ).toBe(0);
   });
 
-  it('breaks ties towards the lowest shard and skips shards that can never hold the quantity', () => {
+  it('breaks ties at random (a burst of joins spreads) and skips shards that can never hold the quantity', () => {
     const empty = [
       { capacity: 5, waitingTickets: 0 },
       { capacity: 5, waitingTickets: 0 },
+      { capacity: 10, waitingTickets: 4 },
     ];
-    expect(waitingListShard(empty, 2)).toBe(0);
+    expect(waitingListShard(empty, 2, () => 0)).toBe(0);
+    expect(waitingListShard(empty, 2, () => 0.99)).toBe(1);
     expect(
       waitingListShard(
         [

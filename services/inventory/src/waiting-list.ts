@@ -45,17 +45,26 @@ export interface WaitingShard {
  * Which shard's waiting list a new entry joins: the one where the tickets already waiting are the
  * smallest share of the shard's capacity (seats come back in proportion to what a shard holds and
  * sells), so every shard's list is about as long as its share and an entry's wait depends little on
- * the shard it got. A shard that can never hold the quantity is skipped; ties go to the lowest shard.
+ * the shard it got. A shard that can never hold the quantity is skipped. Ties are broken at random
+ * (`random` in [0, 1)): the figures are read before the joins in flight are applied, so a burst of
+ * joins that all see the same loads spreads over the shards instead of all joining the first.
  * `undefined`: no shard could ever serve it.
  */
-export function waitingListShard(shards: readonly WaitingShard[], quantity: number): number | undefined {
-  let best: { shard: number; load: number } | undefined;
+export function waitingListShard(
+  shards: readonly (WaitingShard | undefined)[],
+  quantity: number,
+  random: () => number = Math.random,
+): number | undefined {
+  let best: number[] = [];
+  let bestLoad = Infinity;
   shards.forEach((s, shard) => {
-    if (s.capacity < quantity) return;
+    if (!s || s.capacity < quantity) return;
     const load = (s.waitingTickets + quantity) / s.capacity;
-    if (!best || load < best.load) best = { shard, load };
+    if (load < bestLoad) [best, bestLoad] = [[shard], load];
+    else if (load === bestLoad) best.push(shard);
   });
-  return best?.shard;
+  if (best.length === 0) return undefined;
+  return best[Math.min(best.length - 1, Math.floor(random() * best.length))];
 }
 
 /**

@@ -9,10 +9,12 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Counter } from 'prom-client';
 import { z } from 'zod';
-import { PurchaseErrors } from './errors.ts';
+import { PurchaseErrors, waitingListOnlyProblems } from './errors.ts';
 import { orderAnswerLabels } from './metrics.ts';
 import type { OrdersService, PlaceOrder, PlaceOrderResult } from './orders-service.ts';
 import { channelFromClaims } from './token-channel.ts';
+import { waitingListRoutes } from './waiting-list-routes.ts';
+import type { WaitingListService } from './waiting-list-service.ts';
 
 const eventParams = z.object({ namespace: z.string().min(1).max(63), name: z.string().min(1).max(63) });
 const orderParams = z.object({ orderId: z.string().min(1).max(64) });
@@ -40,6 +42,7 @@ const paymentCallback = z
 
 export function purchaseRoutes(deps: {
   orders: OrdersService;
+  waitingList: WaitingListService;
   pool: pg.Pool;
   verifier: JwtVerifier;
   redis: Redis;
@@ -119,7 +122,10 @@ export function purchaseRoutes(deps: {
         202: { description: 'Accepted; poll the Location', schema: pendingView },
       },
       problems: Object.values(PurchaseErrors).filter(
-        (e) => e !== PurchaseErrors.OrderNotFound && e !== PurchaseErrors.NotHeld,
+        (e) =>
+          e !== PurchaseErrors.OrderNotFound &&
+          e !== PurchaseErrors.NotHeld &&
+          !waitingListOnlyProblems.has(e),
       ),
       handler: async ({ params, headers, body }, _req, res) => {
         const request = {
@@ -134,6 +140,11 @@ export function purchaseRoutes(deps: {
         if (result.location) res.location(result.location);
         res.status(result.status).json(result.body);
       },
+    }),
+    ...waitingListRoutes({
+      waitingList: deps.waitingList,
+      authenticated,
+      ...(deps.salesChannels ? { salesChannels: deps.salesChannels } : {}),
     }),
     // The read of one order is query-api's, mounted here too: the Ingress cannot send GET and DELETE
     // of this path to different APIs, and the Location of 201/202 answers names it.

@@ -14,6 +14,7 @@ import { purchaseApiMetrics } from './metrics.ts';
 import { ordersService } from './orders-service.ts';
 import { ReplyWaiter } from './reply-waiter.ts';
 import { purchaseRoutes } from './routes.ts';
+import { waitingListService } from './waiting-list-service.ts';
 
 /**
  * purchase-api assembled from its dependencies (used by main.ts and by the HTTP tests): the HTTP
@@ -44,18 +45,27 @@ export async function createPurchaseApi(deps: {
     rounds: metrics.expirySweeps,
   });
   const verifier = jwtVerifierFromEnv(config);
+  const catalog = eventCatalog(deps.pool, 1_000);
   const orders = ordersService({
     pool: deps.pool,
     redis: deps.redis,
     producer: deps.producer,
     replies,
-    catalog: eventCatalog(deps.pool, 1_000),
+    catalog,
     prefix,
+    replyTimeoutMs: config.REPLY_TIMEOUT_MS,
+  });
+  const waitingList = waitingListService({
+    pool: deps.pool,
+    producer: deps.producer,
+    replies,
+    catalog,
     replyTimeoutMs: config.REPLY_TIMEOUT_MS,
   });
   const http = createHttpApp({
     routes: purchaseRoutes({
       orders,
+      waitingList,
       pool: deps.pool,
       verifier,
       redis: deps.redis,

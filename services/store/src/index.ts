@@ -33,3 +33,9 @@ export {
 } from './organizer-queries.ts';
 export * from './observation.ts';
 export { consumerLag, type PartitionLag } from './consumer-lag.ts';
+export {
+  buyerActiveQuantity,
+  buyerWaitingEntries,
+  waitingShards,
+  type BuyerWaitingEntry,
+} from './waiting-list-queries.ts';
