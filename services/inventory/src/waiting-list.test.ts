@@ -100,7 +100,7 @@ describe('waitingListShard', () => {
     ).toBe(0);
   });
 
-  it('breaks ties at random (a burst of joins spreads) and skips shards that can never hold the quantity', () => {
+  it('breaks ties at random (a burst of joins spreads) and passes over shards too small while another fits', () => {
     const empty = [
       { capacity: 5, waitingTickets: 0 },
       { capacity: 5, waitingTickets: 0 },
@@ -117,7 +117,16 @@ describe('waitingListShard', () => {
         2,
       ),
     ).toBe(1);
-    expect(waitingListShard([{ capacity: 1, waitingTickets: 0 }], 2)).toBeUndefined();
+    // None fits yet (capacity may grow): the least loaded.
+    expect(
+      waitingListShard(
+        [
+          { capacity: 1, waitingTickets: 3 },
+          { capacity: 1, waitingTickets: 0 },
+        ],
+        2,
+      ),
+    ).toBe(1);
     expect(waitingListShard([], 1)).toBeUndefined();
   });
 

@@ -45,10 +45,11 @@ export interface WaitingShard {
  * Which shard's waiting list a new entry joins: the one where the tickets already waiting are the
  * smallest share of the shard's capacity (seats come back in proportion to what a shard holds and
  * sells), so every shard's list is about as long as its share and an entry's wait depends little on
- * the shard it got. A shard that can never hold the quantity is skipped. Ties are broken at random
+ * the shard it got. A shard too small for the quantity is passed over while another can hold it (when
+ * none can, any may: capacity can grow). Ties are broken at random
  * (`random` in [0, 1)): the figures are read before the joins in flight are applied, so a burst of
  * joins that all see the same loads spreads over the shards instead of all joining the first.
- * `undefined`: no shard could ever serve it.
+ * `undefined`: the ticket type has no shards.
  */
 export function waitingListShard(
   shards: readonly (WaitingShard | undefined)[],
@@ -57,9 +58,10 @@ export function waitingListShard(
 ): number | undefined {
   let best: number[] = [];
   let bestLoad = Infinity;
+  const fits = shards.some((s) => s && s.capacity >= quantity);
   shards.forEach((s, shard) => {
-    if (!s || s.capacity < quantity) return;
-    const load = (s.waitingTickets + quantity) / s.capacity;
+    if (!s || (fits && s.capacity < quantity)) return;
+    const load = (s.waitingTickets + quantity) / Math.max(1, s.capacity);
     if (load < bestLoad) [best, bestLoad] = [[shard], load];
     else if (load === bestLoad) best.push(shard);
   });

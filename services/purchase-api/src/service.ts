@@ -15,6 +15,7 @@ import { ordersService } from './orders-service.ts';
 import { ReplyWaiter } from './reply-waiter.ts';
 import { purchaseRoutes } from './routes.ts';
 import { waitingListService } from './waiting-list-service.ts';
+import { startWaitingListSweeper } from './waiting-list-sweeper.ts';
 
 /**
  * purchase-api assembled from its dependencies (used by main.ts and by the HTTP tests): the HTTP
@@ -43,6 +44,13 @@ export async function createPurchaseApi(deps: {
     logger: deps.logger,
     commands: metrics.expiryCommands,
     rounds: metrics.expirySweeps,
+  });
+  const waitingListSweeper = startWaitingListSweeper({
+    pool: deps.pool,
+    producer: deps.producer,
+    intervalMs: config.EXPIRY_SWEEP_INTERVAL_MS,
+    resendAfterMs: config.EXPIRY_RESEND_AFTER_MS,
+    logger: deps.logger,
   });
   const verifier = jwtVerifierFromEnv(config);
   const catalog = eventCatalog(deps.pool, 1_000);
@@ -92,6 +100,7 @@ export async function createPurchaseApi(deps: {
     /** Stops the sweeper (after its round in progress) and the reply and availability subscriptions. */
     stop: async () => {
       await sweeper.stop();
+      await waitingListSweeper.stop();
       replies.stop();
       orders.stop();
     },

@@ -125,8 +125,7 @@ export function waitingListService(deps: WaitingListServiceDeps) {
         await waitingShards(deps.pool, request.event, request.ticketType),
         request.quantity,
       );
-      // No shard could ever hold this many: there is nothing to wait for.
-      if (shard === undefined) return { kind: 'refused', refusal: 'over_limit', limit };
+      if (shard === undefined) return { kind: 'unknown_ticket_type' };
 
       const command: WaitingListJoin = {
         v: 1,

@@ -41,6 +41,10 @@ describe('waiting lists after a sell-out (real Kafka, PostgreSQL, Redis; purchas
     shards: 2,
     ticketTypes: [{ name: 'standard', priceMinor: 3000, currency: 'EUR', capacity: 1 }],
   });
+  const growing = eventOnSale(uniqueName('grow'), {
+    shards: 1,
+    ticketTypes: [{ name: 'standard', priceMinor: 3000, currency: 'EUR', capacity: 1 }],
+  });
   let purchase: RunningHttpServer;
   let query: RunningHttpServer;
   let api: Awaited<ReturnType<typeof createPurchaseApi>>;
@@ -82,8 +86,10 @@ describe('waiting lists after a sell-out (real Kafka, PostgreSQL, Redis; purchas
     await path.start();
     await path.provision(flash);
     await path.provision(quiet);
+    await path.provision(growing);
     await path.startAllocator(flash);
     await path.startAllocator(quiet);
+    await path.startAllocator(growing);
     const deps = dependencies();
     const env = {
       DATABASE_URL: path.databaseUrl,
@@ -287,5 +293,35 @@ describe('waiting lists after a sell-out (real Kafka, PostgreSQL, Redis; purchas
         (e) => e.event === 'offer' && (JSON.parse(e.data) as { orderId: string }).orderId === id,
       );
     stream.close();
+  });
+
+  it('offers seats that come from a capacity increase to the first waiting buyer they fit', async () => {
+    expect(
+      (await call('POST', orders(growing), 'holder', { ticketType: 'standard', quantity: 1 })).status,
+    ).toBe(201);
+    const first = await join(growing, 'wants-three', 'standard', 3);
+    const second = await join(growing, 'wants-two', 'standard', 2);
+    expect([first.body.position, second.body.position]).toEqual([1, 2]);
+
+    // The operator grows the capacity: two new seats, which no command of the shard freed.
+    await path.provision({
+      ...growing,
+      ticketTypes: [{ name: 'standard', priceMinor: 3000, currency: 'EUR', capacity: 3 }],
+    });
+    await eventually(
+      async () =>
+        expect((await call('GET', list(growing), 'wants-two')).body).toMatchObject({
+          items: [{ status: 'OFFERED', offer: { orderId: second.body.id, status: 'HELD' } }],
+        }),
+      { timeoutMs: 20_000 },
+    );
+    // Three do not fit in two: the first buyer keeps their place, now first in line.
+    expect((await call('GET', list(growing), 'wants-three')).body).toMatchObject({
+      items: [{ status: 'WAITING', position: 1 }],
+    });
+    expect(await eventCounters(path.pool, growing)).toEqual([
+      { ticketType: 'standard', capacity: 3, held: 3, sold: 0, remaining: 0 },
+    ]);
+    expect(await invariantViolations(path.pool)).toEqual([]);
   });
 });

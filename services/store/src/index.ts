@@ -36,6 +36,8 @@ export { consumerLag, type PartitionLag } from './consumer-lag.ts';
 export {
   buyerActiveQuantity,
   buyerWaitingEntries,
+  idleWaitingShards,
   waitingShards,
+  type IdleWaitingShard,
   type BuyerWaitingEntry,
 } from './waiting-list-queries.ts';

@@ -74,3 +74,30 @@ export async function buyerActiveQuantity(pool: pg.Pool, event: EventKey, buyerI
   );
   return rows[0]?.quantity ?? 0;
 }
+
+/** A shard with seats left that a buyer on its waiting list would fit. */
+export interface IdleWaitingShard {
+  event: EventKey;
+  shard: number;
+  ticketType: string;
+}
+
+/**
+ * Shards of open events whose remaining seats fit an entry of their waiting list: seats that came
+ * back without a command of the shard freeing them (the capacity grew), so no batch served them.
+ */
+export async function idleWaitingShards(pool: pg.Pool): Promise<IdleWaitingShard[]> {
+  const { rows } = await pool.query<{ namespace: string; name: string; shard: number; ticket_type: string }>(
+    `SELECT e.namespace, e.name, s.shard, s.ticket_type
+     FROM inventory_shards s JOIN events e ON e.id = s.event_id
+     WHERE e.closed_at IS NULL AND s.capacity - s.held - s.sold > 0
+       AND EXISTS (SELECT 1 FROM waiting_list w
+                   WHERE w.event_id = s.event_id AND w.shard = s.shard AND w.ticket_type = s.ticket_type
+                     AND w.status = 'WAITING' AND w.quantity <= s.capacity - s.held - s.sold)`,
+  );
+  return rows.map((row) => ({
+    event: { namespace: row.namespace, name: row.name },
+    shard: row.shard,
+    ticketType: row.ticket_type,
+  }));
+}
