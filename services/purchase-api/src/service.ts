@@ -19,8 +19,8 @@ import { startWaitingListSweeper } from './waiting-list-sweeper.ts';
 
 /**
  * purchase-api assembled from its dependencies (used by main.ts and by the HTTP tests): the HTTP
- * app and the expiry sweeper, which runs here because purchase-api is always running while an
- * event's allocator may be scaled to zero.
+ * app, the expiry sweeper and the waiting-list sweeper, which run here because purchase-api is
+ * always running while an event's allocator may be scaled to zero.
  */
 export async function createPurchaseApi(deps: {
   config: PurchaseApiConfig;
