@@ -36,6 +36,11 @@ export interface ShardState {
   waitingBuyers: Set<string>;
   /** The last `seq` this shard gave an entry. */
   lastWaitingSeq: number;
+  /**
+   * Ticket types whose list in `waiting` is only its head (the store reads a bounded number): a join
+   * of such a type waits behind entries this batch did not read, so this batch does not serve it.
+   */
+  waitingCut?: Set<string>;
 }
 
 /** The key of `ShardState.waitingBuyers`. */
@@ -382,7 +387,8 @@ export function applyBatch(initial: ShardState, commands: ShardCommand[], ctx: B
         };
         state.entries.set(entry.id, entry);
         changedEntries.set(entry.id, entry);
-        state.waiting.set(entry.ticketType, [...(state.waiting.get(entry.ticketType) ?? []), entry]);
+        if (!state.waitingCut?.has(entry.ticketType))
+          state.waiting.set(entry.ticketType, [...(state.waiting.get(entry.ticketType) ?? []), entry]);
         state.waitingBuyers.add(waitingBuyerKey(entry.ticketType, entry.buyerId));
         // Seats already free on this shard go to the list at once (this entry, if none before it fits).
         toServe.add(entry.ticketType);

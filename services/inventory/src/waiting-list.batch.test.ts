@@ -108,6 +108,13 @@ describe('a waiting list on one shard', () => {
     expect(result.offers.map((o) => o.id)).toEqual([A]);
   });
 
+  it('does not serve a join behind entries the batch did not read (the store read only the head of a long list)', () => {
+    const state = { ...shardState({ ga: 1 }), waitingCut: new Set(['ga']) };
+    const result = applyBatch(state, [join(A, 'alice', 1)], context());
+    expect(result.outcomes[0]).toMatchObject({ kind: 'joined', entry: { status: WaitingStatus.Waiting } });
+    expect(result.offers).toEqual([]);
+  });
+
   it('lets a buyer leave, after which freed seats pass them by; leaving twice changes nothing', () => {
     const { state, holds } = soldOut(1);
     const { state: after, results } = applyAll(state, [

@@ -121,7 +121,7 @@ async function applyInTransaction(
           eventRow.per_buyer_limit * commands.filter((c) => c.kind !== 'purchase.requested').length,
         WAITING_ENTRIES_PER_BATCH,
       )
-    : new Map<string, WaitingEntry[]>();
+    : { lists: new Map<string, WaitingEntry[]>(), cut: new Set<string>() };
   const listed = commands.filter((c) => c.kind === 'waiting-list.join' || c.kind === 'waiting-list.leave');
   const buyerRows = await lockBuyers(
     client,
@@ -129,7 +129,7 @@ async function applyInTransaction(
     [
       ...purchases.map((p) => p.buyerId),
       ...listed.map((c) => c.buyerId),
-      ...[...waiting.values()].flat().map((e) => e.buyerId),
+      ...[...waiting.lists.values()].flat().map((e) => e.buyerId),
     ],
     commands,
   );
@@ -217,7 +217,8 @@ async function applyInTransaction(
     buyerQuantities: new Map(buyerRows.map((row) => [row.buyer_id, row.quantity])),
     processedPayments: new Set(processed.map((row) => row.provider_event_id)),
     foreignOrderIds,
-    waiting,
+    waiting: waiting.lists,
+    waitingCut: waiting.cut,
     entries: new Map(
       namedEntries.filter((e) => listed.some((c) => c.orderId === e.id)).map((e) => [e.id, e]),
     ),

@@ -43,7 +43,7 @@ export async function shardWaitingLists(
   shard: number,
   seats: number,
   perType: number,
-): Promise<Map<string, WaitingEntry[]>> {
+): Promise<{ lists: Map<string, WaitingEntry[]>; cut: Set<string> }> {
   const { rows } = await client.query<WaitingRow>(
     `SELECT * FROM (
        SELECT w.*, row_number() OVER (PARTITION BY ticket_type ORDER BY seq) AS n
@@ -58,7 +58,9 @@ export async function shardWaitingLists(
     list.push(entryFromRow(row));
     lists.set(row.ticket_type, list);
   }
-  return lists;
+  // A list that filled its share may go on: the batch must not serve a join behind it.
+  const cut = new Set([...lists].filter(([, list]) => list.length >= perType).map(([type]) => type));
+  return { lists, cut };
 }
 
 /**
