@@ -35,7 +35,7 @@ describe('waiting lists after a sell-out (real Kafka, PostgreSQL, Redis; purchas
       { name: 'standard', priceMinor: 3000, currency: 'EUR', capacity: 6 },
       { name: 'vip', priceMinor: 9000, currency: 'EUR', capacity: 4 },
     ],
-    sales: { ...eventOnSale('x').sales, holdTtlSeconds: 3 },
+    sales: { ...eventOnSale('x').sales, holdTtlSeconds: 5 },
   });
   const quiet = eventOnSale(uniqueName('quiet'), {
     shards: 2,
@@ -220,10 +220,11 @@ describe('waiting lists after a sell-out (real Kafka, PostgreSQL, Redis; purchas
       ),
       Promise.all(leavers.map((w) => call('DELETE', `${list(flash)}?ticketType=standard`, w))),
     ]);
-    expect(released.map((r) => r.status)).toEqual([200, 200, 200]);
+    // Released, accepted for release (a slow reply), or expired first (a slow machine): back either way.
+    expect(released.filter((r) => ![200, 202, 409].includes(r.status))).toEqual([]);
 
     // Every seat comes back, is offered, expires unpaid and goes to the next buyer, until every
-    // buyer still waiting has had an offer (18 buyers, 6 seats: three rounds of 3 s holds).
+    // buyer still waiting has had an offer (18 buyers, 6 seats: three rounds of 5 s holds).
     const staying = waiters.length - left.filter((l) => l.status === 200).length;
     await eventually(
       async () => {
