@@ -107,6 +107,7 @@ export function waitingListRoutes(deps: {
         PurchaseErrors.NotSoldOut,
         PurchaseErrors.AlreadyWaiting,
         PurchaseErrors.WaitingListOffered,
+        PurchaseErrors.ChannelNotAllowed,
         PurchaseErrors.OrderingUnavailable,
       ],
       handler: async ({ params, body }, _req, res) => {
