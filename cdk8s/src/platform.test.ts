@@ -535,6 +535,7 @@ describe('optional objects', () => {
     );
     expect(routes).toEqual({
       '/v1/events/[^/]+/[^/]+/orders': 'boxoffice-purchase-api',
+      '/v1/events/[^/]+/[^/]+/waiting-list': 'boxoffice-purchase-api',
       '/v1/payments': 'boxoffice-purchase-api',
       // One order: read and released (DELETE) through the same path, so purchase-api serves both.
       '/v1/orders/[^/]+$': 'boxoffice-purchase-api',

@@ -448,12 +448,18 @@ export const valuesSchema = z.strictObject({
             pathType: 'ImplementationSpecific',
             service: 'purchase-api',
           },
+          // Joining, reading and leaving a waiting list (purchase-api produces its commands).
+          {
+            path: '/v1/events/[^/]+/[^/]+/waiting-list',
+            pathType: 'ImplementationSpecific',
+            service: 'purchase-api',
+          },
           // One order, exactly: GET and DELETE (release) share it; purchase-api serves both.
           { path: '/v1/orders/[^/]+$', pathType: 'ImplementationSpecific', service: 'purchase-api' },
           { path: '/v1/payments', pathType: 'Prefix', service: 'purchase-api' },
           { path: '/v1', pathType: 'Prefix', service: 'query-api' },
         ],
-        'Paths and the API that serves them: placing, reading and releasing one order and payment webhooks to purchase-api, other reads to query-api.',
+        'Paths and the API that serves them: placing, reading and releasing one order, waiting lists and payment webhooks to purchase-api, other reads to query-api.',
       ),
     },
     'Ingress.',

@@ -351,6 +351,7 @@ describe('the Ingress', () => {
     const inert = {} as never;
     const purchase = purchaseRoutes({
       orders: inert,
+      waitingList: inert,
       pool: inert,
       verifier: inert,
       redis,

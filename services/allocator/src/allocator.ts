@@ -70,6 +70,7 @@ export async function startAllocator(deps: AllocatorDeps): Promise<Allocator> {
       producer,
       redis: deps.redis,
       availability: availabilityCache(deps.redis, deps.prefix),
+      prefix: deps.prefix,
       topics: deps.topics,
       metrics: deps.metrics,
       logger: deps.logger,

@@ -74,6 +74,8 @@ export function deadLetterRequests(
 /**
  * One order event per change and per recorded rejection; nothing for a command that changed nothing,
  * a request that moved to another shard (that shard reports it) or a purchase that was not recorded.
+ * A hold offered to a waiting buyer is an `order.held` like any other (`source: waiting-list`);
+ * joining or leaving a waiting list makes no order, so no order event.
  */
 export function orderEventMessages(
   event: EventKey,
@@ -82,8 +84,8 @@ export function orderEventMessages(
   commands: ShardCommand[],
 ): Message[] {
   const at = new Date().toISOString();
-  return applied.outcomes.flatMap((o, i) => {
-    if (o.kind === 'ignored' || o.kind === 'duplicate' || forwardedIds.has(o.orderId)) return [];
+  const changes = applied.outcomes.flatMap((o, i) => {
+    if (!isOrderChange(o) || forwardedIds.has(o.orderId)) return [];
     if (o.kind === 'rejected' && !applied.rejectedIds.has(o.orderId)) return [];
     const value: OrderEvent = {
       v: 1,
@@ -95,11 +97,35 @@ export function orderEventMessages(
     };
     return [{ key: o.orderId, value: JSON.stringify(value) }];
   });
+  const offers = applied.offers.map((order) => {
+    const value: OrderEvent = {
+      v: 1,
+      kind: order.status === 'CONFIRMED' ? 'order.confirmed' : 'order.held',
+      event,
+      orderId: order.id,
+      at,
+      source: 'waiting-list',
+      ...detail({ orderId: order.id, kind: 'held', order }, undefined),
+    };
+    return { key: order.id, value: JSON.stringify(value) };
+  });
+  return [...changes, ...offers];
 }
 
+type OrderChange = Extract<
+  Outcome,
+  { kind: 'held' | 'confirmed' | 'released' | 'expired' | 'refund_required' | 'rejected' }
+>;
+const isOrderChange = (o: Outcome): o is OrderChange =>
+  o.kind !== 'ignored' &&
+  o.kind !== 'duplicate' &&
+  o.kind !== 'joined' &&
+  o.kind !== 'left' &&
+  o.kind !== 'served';
+
 /** A rejection has no order in its outcome: what it was for comes from its command. */
-function detail(outcome: Outcome, command: ShardCommand | undefined): Partial<OrderEvent> {
-  if (outcome.kind === 'rejected' || outcome.kind === 'ignored') {
+function detail(outcome: OrderChange, command: ShardCommand | undefined): Partial<OrderEvent> {
+  if (outcome.kind === 'rejected') {
     const purchase = command?.kind === 'purchase.requested' ? command : undefined;
     return {
       reason: outcome.reason,
@@ -142,13 +168,23 @@ export async function publishReplies(
   commands.forEach((command, i) => {
     const outcome = applied.outcomes[i]!;
     if (!('replyTo' in command) || !command.replyTo || forwardedIds.has(command.orderId)) return;
-    if (outcome.kind === 'rejected' && !applied.rejectedIds.has(command.orderId) && !deadLettered.has(i))
+    // A waiting-list join's rejection is final at once (nothing records it).
+    if (
+      outcome.kind === 'rejected' &&
+      command.kind === 'purchase.requested' &&
+      !applied.rejectedIds.has(command.orderId) &&
+      !deadLettered.has(i)
+    )
       return;
+    if (outcome.kind === 'served') return;
+    const offer = applied.offers.find((o) => o.id === command.orderId);
     const reply: OrderReply = {
       orderId: command.orderId,
       kind: outcome.kind,
       ...('reason' in outcome ? { reason: outcome.reason } : {}),
       ...('order' in outcome ? { status: outcome.order.status, expiresAt: outcome.order.expiresAt } : {}),
+      ...('entry' in outcome ? { status: outcome.entry.status } : {}),
+      ...(offer && 'entry' in outcome ? { expiresAt: offer.expiresAt } : {}),
       ...('order' in outcome && outcome.order.rejectReason ? { reason: outcome.order.rejectReason } : {}),
       ...(traceparent ? { traceparent } : {}),
     };

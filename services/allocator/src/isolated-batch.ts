@@ -15,6 +15,8 @@ export interface AppliedBatch {
   /** One per command, in order. */
   outcomes: Outcome[];
   forwards: { shard: number; command: PurchaseRequested }[];
+  /** Holds offered to waiting buyers, in the order made. */
+  offers: Order[];
   /** Orders this batch recorded as REJECTED (their requesters get that answer). */
   rejectedIds: Set<string>;
   /** Commands (by index) that can never apply, to be dead-lettered with the reason. */
@@ -47,12 +49,14 @@ export async function applyIsolating(
   const batch: AppliedBatch = {
     outcomes: new Array<Outcome>(commands.length),
     forwards: [],
+    offers: [],
     rejectedIds: new Set(),
     deadLetters: [],
   };
   for (const { offset, result } of isolation.applied) {
     result.outcomes.forEach((outcome, i) => (batch.outcomes[offset + i] = outcome));
     batch.forwards.push(...result.forwards);
+    batch.offers.push(...result.offers);
     for (const order of result.rejected) batch.rejectedIds.add(order.id);
     for (const d of result.deadLetters) batch.deadLetters.push({ index: offset + d.index, reason: d.reason });
     batch.counters = result.counters;

@@ -52,7 +52,7 @@ export function allocatorMetrics(registry: Registry): AllocatorMetrics {
     }),
     outcomes: new Counter({
       name: 'boxoffice_orders_total',
-      help: 'Order command outcomes decided by the allocator (held, confirmed, released, expired, refund_required, rejected, forwarded, duplicate, ignored), with the reason of a rejection or an ignored command',
+      help: 'Order command outcomes decided by the allocator (held, confirmed, released, expired, refund_required, rejected, forwarded, duplicate, ignored; joined, left, served for waiting lists, and offered: a hold made for a waiting buyer), with the reason of a rejection or an ignored command',
       labelNames: ['event', 'ticket_type', 'outcome', 'reason'] as const,
       registers: [registry],
     }),
@@ -94,9 +94,12 @@ export function outcomeLabels(
   const ticketType =
     'order' in outcome
       ? outcome.order.ticketType
-      : command?.kind === 'purchase.requested' && reason !== 'unknown_ticket_type'
-        ? command.ticketType
-        : '';
+      : 'entry' in outcome
+        ? outcome.entry.ticketType
+        : (command?.kind === 'purchase.requested' || command?.kind === 'waiting-list.join') &&
+            reason !== 'unknown_ticket_type'
+          ? command.ticketType
+          : '';
   return {
     event: eventLabel,
     ticket_type: ticketType,

@@ -2,6 +2,7 @@ import { parseShardCommand, type EventKey, type ShardCommand } from '@boxoffice/
 import type { AvailabilityCache } from '@boxoffice/platform/availability-cache';
 import type { Logger } from '@boxoffice/platform/logger';
 import { processBatch, sendBatchTraced } from '@boxoffice/platform/telemetry/messaging';
+import { publishOffers } from '@boxoffice/platform/waiting-list-offers';
 import {
   allocatorGroupId,
   applyShardBatch,
@@ -23,6 +24,8 @@ export interface ShardConsumerDeps {
   producer: Producer;
   redis: Redis;
   availability: AvailabilityCache;
+  /** The Redis key prefix (waiting-list offers are announced on the event's offers channel). */
+  prefix: string;
   topics: { orderEvents: string; deadLetter: string };
   metrics: AllocatorMetrics;
   logger: Logger;
@@ -162,6 +165,13 @@ function batchHandler(deps: ShardConsumerDeps): (payload: EachBatchPayload) => P
           outcomeLabels(eventLabel, commands[i], outcome, forwardedIds.has(outcome.orderId)),
         ),
       );
+      for (const offer of applied.offers)
+        deps.metrics.outcomes.inc({
+          event: eventLabel,
+          ticket_type: offer.ticketType,
+          outcome: 'offered',
+          reason: '',
+        });
       deps.metrics.batchSize.observe(labels, commands.length);
     }
 
@@ -173,6 +183,17 @@ function batchHandler(deps: ShardConsumerDeps): (payload: EachBatchPayload) => P
     if (applied) {
       const deadLettered = new Set(applied.deadLetters.map((d) => d.index));
       await publishReplies(deps.redis, deps.logger, commands, applied, forwardedIds, deadLettered);
+      await publishOffers(
+        deps.redis,
+        deps.prefix,
+        eventLabel,
+        applied.offers.map((o) => ({
+          orderId: o.id,
+          ticketType: o.ticketType,
+          quantity: o.quantity,
+          expiresAt: o.expiresAt,
+        })),
+      ).catch((error: Error) => deps.logger.warn({ err: error }, 'waiting-list offers not announced'));
       if (applied.counters) {
         const remaining = new Map(
           [...applied.counters].map(([type, c]) => [type, c.capacity - c.held - c.sold]),

@@ -44,6 +44,10 @@ export function shardState(capacities: Record<string, number>): ShardState {
     buyerQuantities: new Map(),
     processedPayments: new Set(),
     foreignOrderIds: new Set(),
+    waiting: new Map(),
+    entries: new Map(),
+    waitingBuyers: new Set(),
+    lastWaitingSeq: 0,
   };
 }
 

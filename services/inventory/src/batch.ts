@@ -1,5 +1,6 @@
 import type { ShardCommand } from './messages.ts';
 import { countsTowardLimit, occupancy, OrderStatus, type Order, type Ticket } from './orders.ts';
+import { offerIdempotencyKey, pickOffers, WaitingStatus, type WaitingEntry } from './waiting-list.ts';
 
 export interface Counter {
   capacity: number;
@@ -24,7 +25,26 @@ export interface ShardState {
    * is the order's primary key), and a lifecycle command naming one is not about this event.
    */
   foreignOrderIds: Set<string>;
+  /**
+   * This shard's WAITING entries of the ticket types the batch may serve, each list in joining
+   * order (`seq`). The buyers of these entries must be in `buyerQuantities` (locked) like any other.
+   */
+  waiting: Map<string, WaitingEntry[]>;
+  /** The event's entries the batch's waiting-list commands name (any shard, any status), by id. */
+  entries: Map<string, WaitingEntry>;
+  /** `waitingBuyerKey`s of the joining buyers' WAITING entries on any shard: one per buyer and type. */
+  waitingBuyers: Set<string>;
+  /** The last `seq` this shard gave an entry. */
+  lastWaitingSeq: number;
+  /**
+   * Ticket types whose list in `waiting` is only its head (the store reads a bounded number): a join
+   * of such a type waits behind entries this batch did not read, so this batch does not serve it.
+   */
+  waitingCut?: Set<string>;
 }
+
+/** The key of `ShardState.waitingBuyers`. */
+export const waitingBuyerKey = (ticketType: string, buyerId: string): string => `${ticketType}\n${buyerId}`;
 
 export interface BatchContext {
   shard: number;
@@ -40,7 +60,13 @@ export interface BatchContext {
  * `refusedCommandFate`); `order_id_taken`: its order id is another event's order.
  */
 export type RejectReason =
-  'sold_out' | 'limit_reached' | 'unknown_ticket_type' | 'order_id_taken' | 'cannot_apply';
+  | 'sold_out'
+  | 'limit_reached'
+  | 'unknown_ticket_type'
+  | 'order_id_taken'
+  | 'cannot_apply'
+  /** A join by a buyer who already has a WAITING entry for the type. */
+  | 'already_waiting';
 /**
  * Why a lifecycle command changed nothing. Some are the ordinary late arrival of a command whose
  * work is done (`not_held`, `not_due`, `duplicate_payment`); the others mean the command can never
@@ -54,7 +80,10 @@ export type IgnoreReason =
   | 'duplicate_payment'
   | 'amount_mismatch'
   | 'unknown_ticket_type'
-  | 'cannot_apply';
+  | 'cannot_apply'
+  | 'unknown_entry'
+  | 'not_waiting'
+  | 'duplicate_entry';
 
 export type Outcome =
   | {
@@ -65,7 +94,12 @@ export type Outcome =
     }
   | { orderId: string; kind: 'duplicate'; order: Order }
   | { orderId: string; kind: 'rejected'; reason: RejectReason }
-  | { orderId: string; kind: 'ignored'; reason: IgnoreReason };
+  | { orderId: string; kind: 'ignored'; reason: IgnoreReason }
+  /** A waiting-list entry made (`entry.status` OFFERED if seats were there for it at once). */
+  | { orderId: string; kind: 'joined'; entry: WaitingEntry }
+  | { orderId: string; kind: 'left'; entry: WaitingEntry }
+  /** A `waiting-list.serve` and the holds it offered. */
+  | { orderId: string; kind: 'served'; offers: number };
 
 export interface BatchResult {
   state: ShardState;
@@ -73,6 +107,10 @@ export interface BatchResult {
   /** Orders created or changed by the batch, to be written. */
   changedOrders: Order[];
   tickets: Ticket[];
+  /** Holds the batch offered to waiting buyers (also in `changedOrders`), in the order made. */
+  offers: Order[];
+  /** Waiting-list entries created or changed by the batch, to be written. */
+  changedEntries: WaitingEntry[];
 }
 
 /** The key of `ShardState.idempotency`: one order per buyer and Idempotency-Key. */
@@ -88,6 +126,10 @@ export function applyBatch(initial: ShardState, commands: ShardCommand[], ctx: B
   const state: ShardState = structuredClone(initial);
   const changed = new Map<string, Order>();
   const tickets: Ticket[] = [];
+  const offers: Order[] = [];
+  const changedEntries = new Map<string, WaitingEntry>();
+  /** Ticket types the current command freed seats of (or added a waiting entry to): served after it. */
+  const toServe = new Set<string>();
   const now = ctx.now.toISOString();
 
   const counterFor = (order: Order): Counter => {
@@ -105,6 +147,7 @@ export function applyBatch(initial: ShardState, commands: ShardCommand[], ctx: B
       const counter = counterFor(order);
       counter.held += after.held - before.held;
       counter.sold += after.sold - before.sold;
+      if (after.held < before.held && after.sold === before.sold) toServe.add(order.ticketType);
     }
     if (countsTowardLimit(order.status) && !countsTowardLimit(status)) {
       state.buyerQuantities.set(
@@ -142,6 +185,69 @@ export function applyBatch(initial: ShardState, commands: ShardCommand[], ctx: B
   const reject = (orderId: string, reason: RejectReason): Outcome => {
     rejectedHere.set(orderId, reason);
     return { orderId, kind: 'rejected', reason };
+  };
+
+  const changeEntry = (entry: WaitingEntry, status: WaitingStatus): WaitingEntry => {
+    const next: WaitingEntry = { ...entry, status, updatedAt: now };
+    state.entries.set(next.id, next);
+    changedEntries.set(next.id, next);
+    if (status !== WaitingStatus.Waiting) {
+      const list = state.waiting.get(entry.ticketType) ?? [];
+      state.waiting.set(
+        entry.ticketType,
+        list.filter((e) => e.id !== entry.id),
+      );
+      state.waitingBuyers.delete(waitingBuyerKey(entry.ticketType, entry.buyerId));
+    }
+    return next;
+  };
+  /**
+   * Offers what the shard has left of a ticket type to its waiting list, in order of joining: each
+   * entry served becomes a hold with the entry's id, made here, so the freed seats never show as
+   * stock another buyer could take in between. Returns how many holds it made.
+   */
+  const serve = (ticketType: string): number => {
+    const counter = state.counters.get(ticketType);
+    const price = ctx.prices.get(ticketType);
+    const list = state.waiting.get(ticketType) ?? [];
+    if (!counter || !price || list.length === 0) return 0;
+    const picked = pickOffers(
+      counter.capacity - counter.held - counter.sold,
+      list,
+      (buyer) => ctx.perBuyerLimit - (state.buyerQuantities.get(buyer) ?? 0),
+    ).filter((entry) => !state.orders.has(entry.id) && !state.foreignOrderIds.has(entry.id));
+    for (const entry of picked) {
+      const held: Order = {
+        id: entry.id,
+        buyerId: entry.buyerId,
+        ticketType,
+        quantity: entry.quantity,
+        idempotencyKey: offerIdempotencyKey(entry.id),
+        shard: ctx.shard,
+        status: OrderStatus.Held,
+        amountMinor: price.priceMinor * entry.quantity,
+        currency: price.currency,
+        createdAt: now,
+        expiresAt: new Date(ctx.now.getTime() + ctx.holdTtlSeconds * 1000).toISOString(),
+        updatedAt: now,
+        ...(entry.channel ? { channel: entry.channel } : {}),
+      };
+      counter.held += held.quantity;
+      state.buyerQuantities.set(
+        entry.buyerId,
+        (state.buyerQuantities.get(entry.buyerId) ?? 0) + held.quantity,
+      );
+      state.orders.set(held.id, held);
+      state.idempotency.set(idempotencyIndexKey(held.buyerId, held.idempotencyKey), held.id);
+      changed.set(held.id, held);
+      changeEntry(entry, WaitingStatus.Offered);
+      if (held.amountMinor === 0) {
+        const confirmed = transition(held, OrderStatus.Confirmed);
+        issueTickets(confirmed);
+        offers.push(confirmed);
+      } else offers.push(held);
+    }
+    return picked.length;
   };
 
   const apply = (command: ShardCommand): Outcome => {
@@ -254,9 +360,76 @@ export function applyBatch(initial: ShardState, commands: ShardCommand[], ctx: B
         const confirmed = transition(order, OrderStatus.Confirmed);
         return { orderId: order.id, kind: 'confirmed', order: confirmed, tickets: issueTickets(confirmed) };
       }
+      case 'waiting-list.join': {
+        const earlier = rejectedHere.get(command.orderId);
+        if (earlier) return { orderId: command.orderId, kind: 'rejected', reason: earlier };
+        if (state.entries.has(command.orderId))
+          return { orderId: command.orderId, kind: 'ignored', reason: 'duplicate_entry' };
+        if (state.orders.has(command.orderId) || state.foreignOrderIds.has(command.orderId))
+          return reject(command.orderId, 'order_id_taken');
+        if (!state.counters.has(command.ticketType) || !ctx.prices.has(command.ticketType))
+          return reject(command.orderId, 'unknown_ticket_type');
+        if (state.waitingBuyers.has(waitingBuyerKey(command.ticketType, command.buyerId)))
+          return reject(command.orderId, 'already_waiting');
+        if ((state.buyerQuantities.get(command.buyerId) ?? 0) + command.quantity > ctx.perBuyerLimit)
+          return reject(command.orderId, 'limit_reached');
+        const entry: WaitingEntry = {
+          id: command.orderId,
+          buyerId: command.buyerId,
+          ticketType: command.ticketType,
+          quantity: command.quantity,
+          shard: ctx.shard,
+          seq: ++state.lastWaitingSeq,
+          status: WaitingStatus.Waiting,
+          joinedAt: now,
+          updatedAt: now,
+          ...(command.channel ? { channel: command.channel } : {}),
+        };
+        state.entries.set(entry.id, entry);
+        changedEntries.set(entry.id, entry);
+        if (!state.waitingCut?.has(entry.ticketType))
+          state.waiting.set(entry.ticketType, [...(state.waiting.get(entry.ticketType) ?? []), entry]);
+        state.waitingBuyers.add(waitingBuyerKey(entry.ticketType, entry.buyerId));
+        // Seats already free on this shard go to the list at once (this entry, if none before it fits).
+        toServe.add(entry.ticketType);
+        return { orderId: entry.id, kind: 'joined', entry };
+      }
+      case 'waiting-list.leave': {
+        const entry = state.entries.get(command.orderId);
+        if (!entry || entry.shard !== ctx.shard)
+          return { orderId: command.orderId, kind: 'ignored', reason: 'unknown_entry' };
+        if (entry.buyerId !== command.buyerId)
+          return { orderId: command.orderId, kind: 'ignored', reason: 'not_owner' };
+        if (entry.status !== WaitingStatus.Waiting)
+          return { orderId: command.orderId, kind: 'ignored', reason: 'not_waiting' };
+        return { orderId: entry.id, kind: 'left', entry: changeEntry(entry, WaitingStatus.Left) };
+      }
+      case 'waiting-list.serve': {
+        if (!state.counters.has(command.ticketType))
+          return { orderId: command.orderId, kind: 'ignored', reason: 'unknown_ticket_type' };
+        return { orderId: command.orderId, kind: 'served', offers: serve(command.ticketType) };
+      }
     }
   };
 
-  const outcomes = commands.map(apply);
-  return { state, outcomes, changedOrders: [...changed.values()], tickets };
+  /** Each command, then the waiting lists of what it freed, before the next command can take it. */
+  const applyAndServe = (command: ShardCommand): Outcome => {
+    toServe.clear();
+    const outcome = apply(command);
+    for (const ticketType of toServe) serve(ticketType);
+    toServe.clear();
+    // A join served at once reports its entry as it is now (OFFERED).
+    if (outcome.kind === 'joined') return { ...outcome, entry: state.entries.get(outcome.orderId)! };
+    return outcome;
+  };
+
+  const outcomes = commands.map(applyAndServe);
+  return {
+    state,
+    outcomes,
+    changedOrders: [...changed.values()],
+    tickets,
+    offers,
+    changedEntries: [...changedEntries.values()],
+  };
 }

@@ -34,6 +34,18 @@ const valid: Record<ShardCommand['kind'], ShardCommand> = {
     providerEventId: 'evt_2',
     reason: 'card declined',
   },
+  'waiting-list.join': {
+    v: 1,
+    kind: 'waiting-list.join',
+    orderId,
+    buyerId: 'buyer-1',
+    ticketType: 'ga',
+    quantity: 2,
+    requestedAt: '2026-06-01T10:00:00.000Z',
+    replyTo: 'replies:purchase-api-0',
+  },
+  'waiting-list.leave': { v: 1, kind: 'waiting-list.leave', orderId, buyerId: 'buyer-1' },
+  'waiting-list.serve': { v: 1, kind: 'waiting-list.serve', orderId, ticketType: 'ga' },
 };
 const purchase = valid['purchase.requested'];
 

@@ -49,12 +49,48 @@ export const paymentFailed = z.strictObject({
   reason: z.string().max(500),
 });
 
+/**
+ * A buyer joins a sold-out ticket type's waiting list on this shard (waiting-list.ts). `orderId` is
+ * the entry's id and the id of the hold it becomes when seats come back.
+ */
+export const waitingListJoin = z.strictObject({
+  ...base,
+  kind: z.literal('waiting-list.join'),
+  buyerId: z.string().min(1).max(200),
+  ticketType: ticketTypeName,
+  quantity: z.int().min(1).max(100),
+  requestedAt: z.iso.datetime({ offset: true }),
+  replyTo: z.string().max(200).optional(),
+  channel: salesChannel.optional(),
+});
+
+/** The buyer leaves the waiting list (`orderId`: the entry's id). */
+export const waitingListLeave = z.strictObject({
+  ...base,
+  kind: z.literal('waiting-list.leave'),
+  buyerId: z.string().min(1).max(200),
+  replyTo: z.string().max(200).optional(),
+});
+
+/**
+ * Offer what the shard has left of a ticket type to its waiting list: sent when seats appeared
+ * without a command of the shard freeing them (capacity grew). `orderId` only names the command.
+ */
+export const waitingListServe = z.strictObject({
+  ...base,
+  kind: z.literal('waiting-list.serve'),
+  ticketType: ticketTypeName,
+});
+
 export const shardCommand = z.discriminatedUnion('kind', [
   purchaseRequested,
   releaseRequested,
   holdExpiryDue,
   paymentConfirmed,
   paymentFailed,
+  waitingListJoin,
+  waitingListLeave,
+  waitingListServe,
 ]);
 
 export type PurchaseRequested = z.infer<typeof purchaseRequested>;
@@ -62,6 +98,9 @@ export type ReleaseRequested = z.infer<typeof releaseRequested>;
 export type HoldExpiryDue = z.infer<typeof holdExpiryDue>;
 export type PaymentConfirmed = z.infer<typeof paymentConfirmed>;
 export type PaymentFailed = z.infer<typeof paymentFailed>;
+export type WaitingListJoin = z.infer<typeof waitingListJoin>;
+export type WaitingListLeave = z.infer<typeof waitingListLeave>;
+export type WaitingListServe = z.infer<typeof waitingListServe>;
 export type ShardCommand = z.infer<typeof shardCommand>;
 
 export type ParsedCommand = { ok: true; command: ShardCommand } | { ok: false; reason: string };

@@ -37,6 +37,8 @@ export const orderEvent = z.object({
     .string()
     .regex(/^[A-Z]{3}$/)
     .optional(),
+  /** `waiting-list`: a hold offered to the first waiting buyer when seats came back. */
+  source: z.literal('waiting-list').optional(),
 });
 export type OrderEvent = z.infer<typeof orderEvent>;
 

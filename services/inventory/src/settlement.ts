@@ -56,6 +56,8 @@ const cannotApply: Partial<Record<IgnoreReason, (command: ShardCommand) => strin
     `amount_mismatch: ${c.kind} for order ${c.orderId} does not match the order's amount and currency`,
   unknown_ticket_type: (c) =>
     `unknown_ticket_type: ${c.kind} for order ${c.orderId}, whose ticket type has no inventory on this shard`,
+  unknown_entry: (c) =>
+    `unknown_entry: ${c.kind} names waiting-list entry ${c.orderId}, which is not on this shard`,
 };
 
 export function settleBatch(

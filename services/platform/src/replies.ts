@@ -17,6 +17,9 @@ export const orderReply = z.object({
     'duplicate',
     'rejected',
     'ignored',
+    // Waiting lists: `status` is the entry's (WAITING, or OFFERED with the hold's `expiresAt`).
+    'joined',
+    'left',
   ]),
   reason: z.string().optional(),
   status: z.string().optional(),

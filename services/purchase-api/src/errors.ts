@@ -20,6 +20,18 @@ export const PurchaseErrors = defineErrors({
     status: 422,
     title: 'Idempotency-Key reused with another request',
   },
+  NotSoldOut: {
+    code: 'not-sold-out',
+    status: 409,
+    title: 'Tickets of this type are still on sale: buy them instead of waiting',
+  },
+  AlreadyWaiting: { code: 'already-waiting', status: 409, title: 'You are already on this waiting list' },
+  WaitingListOffered: {
+    code: 'waiting-list-offered',
+    status: 409,
+    title: 'Seats were offered to you from the waiting list: your order holds them',
+  },
+  NotWaiting: { code: 'not-waiting', status: 404, title: 'You are not on this waiting list' },
   OrderingUnavailable: {
     code: 'ordering-unavailable',
     status: 503,
@@ -27,3 +39,11 @@ export const PurchaseErrors = defineErrors({
     retryable: true,
   },
 });
+
+/** The problems only the waiting list answers with (not listed for the other operations). */
+export const waitingListOnlyProblems: ReadonlySet<unknown> = new Set([
+  PurchaseErrors.NotSoldOut,
+  PurchaseErrors.AlreadyWaiting,
+  PurchaseErrors.WaitingListOffered,
+  PurchaseErrors.NotWaiting,
+]);

@@ -10,10 +10,12 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Counter } from 'prom-client';
 import { z } from 'zod';
-import { PurchaseErrors } from './errors.ts';
+import { PurchaseErrors, waitingListOnlyProblems } from './errors.ts';
 import { orderAnswerLabels } from './metrics.ts';
 import type { OrdersService, PlaceOrder, PlaceOrderResult } from './orders-service.ts';
 import { channelFromClaims } from './token-channel.ts';
+import { waitingListRoutes } from './waiting-list-routes.ts';
+import type { WaitingListService } from './waiting-list-service.ts';
 
 // An event is named by Kubernetes names (DNS labels): nothing else can exist, and nothing else
 // reaches PostgreSQL (which refuses text with U+0000 in it).
@@ -62,6 +64,7 @@ const orderLinks = {
 
 export function purchaseRoutes(deps: {
   orders: OrdersService;
+  waitingList: WaitingListService;
   pool: pg.Pool;
   verifier: JwtVerifier;
   redis: Redis;
@@ -141,7 +144,10 @@ export function purchaseRoutes(deps: {
         202: { description: 'Accepted; poll the Location', schema: pendingView, links: orderLinks },
       },
       problems: Object.values(PurchaseErrors).filter(
-        (e) => e !== PurchaseErrors.OrderNotFound && e !== PurchaseErrors.NotHeld,
+        (e) =>
+          e !== PurchaseErrors.OrderNotFound &&
+          e !== PurchaseErrors.NotHeld &&
+          !waitingListOnlyProblems.has(e),
       ),
       handler: async ({ params, headers, body }, _req, res) => {
         const request = {
@@ -156,6 +162,11 @@ export function purchaseRoutes(deps: {
         if (result.location) res.location(result.location);
         res.status(result.status).json(result.body);
       },
+    }),
+    ...waitingListRoutes({
+      waitingList: deps.waitingList,
+      authenticated,
+      ...(deps.salesChannels ? { salesChannels: deps.salesChannels } : {}),
     }),
     // The read of one order is query-api's, mounted here too: the Ingress cannot send GET and DELETE
     // of this path to different APIs, and the Location of 201/202 answers names it.

@@ -14,11 +14,13 @@ import { purchaseApiMetrics } from './metrics.ts';
 import { ordersService } from './orders-service.ts';
 import { ReplyWaiter } from './reply-waiter.ts';
 import { purchaseRoutes } from './routes.ts';
+import { waitingListService } from './waiting-list-service.ts';
+import { startWaitingListSweeper } from './waiting-list-sweeper.ts';
 
 /**
  * purchase-api assembled from its dependencies (used by main.ts and by the HTTP tests): the HTTP
- * app and the expiry sweeper, which runs here because purchase-api is always running while an
- * event's allocator may be scaled to zero.
+ * app, the expiry sweeper and the waiting-list sweeper, which run here because purchase-api is
+ * always running while an event's allocator may be scaled to zero.
  */
 export async function createPurchaseApi(deps: {
   config: PurchaseApiConfig;
@@ -43,19 +45,35 @@ export async function createPurchaseApi(deps: {
     commands: metrics.expiryCommands,
     rounds: metrics.expirySweeps,
   });
+  const waitingListSweeper = startWaitingListSweeper({
+    pool: deps.pool,
+    producer: deps.producer,
+    intervalMs: config.EXPIRY_SWEEP_INTERVAL_MS,
+    resendAfterMs: config.EXPIRY_RESEND_AFTER_MS,
+    logger: deps.logger,
+  });
   const verifier = jwtVerifierFromEnv(config);
+  const catalog = eventCatalog(deps.pool, 1_000);
   const orders = ordersService({
     pool: deps.pool,
     redis: deps.redis,
     producer: deps.producer,
     replies,
-    catalog: eventCatalog(deps.pool, 1_000),
+    catalog,
     prefix,
+    replyTimeoutMs: config.REPLY_TIMEOUT_MS,
+  });
+  const waitingList = waitingListService({
+    pool: deps.pool,
+    producer: deps.producer,
+    replies,
+    catalog,
     replyTimeoutMs: config.REPLY_TIMEOUT_MS,
   });
   const http = createHttpApp({
     routes: purchaseRoutes({
       orders,
+      waitingList,
       pool: deps.pool,
       verifier,
       redis: deps.redis,
@@ -82,6 +100,7 @@ export async function createPurchaseApi(deps: {
     /** Stops the sweeper (after its round in progress) and the reply and availability subscriptions. */
     stop: async () => {
       await sweeper.stop();
+      await waitingListSweeper.stop();
       replies.stop();
       orders.stop();
     },

@@ -15,6 +15,8 @@ export interface AvailabilityStreamDeps {
   /** The instance's one subscriber connection, shared by all its streams. */
   subscriber: RedisSubscriber;
   availability: AvailabilityCache;
+  /** The event's channel of holds offered to waiting buyers (`event: offer`). */
+  offersChannel?: (eventKey: string) => string;
   slots: StreamSlots;
   heartbeatMs: number;
   shutdown: AbortSignal;
@@ -46,7 +48,8 @@ export function availabilityStreamRoute(deps: AvailabilityStreamDeps): AnyRoute 
     path: '/v1/events/{namespace}/{name}/availability/stream',
     summary: 'Server-Sent Events: a snapshot, then every change of remaining stock per shard',
     description:
-      'Open streams are capped per client address (429 too-many-streams) and per instance (503 streams-full).',
+      'Open streams are capped per client address (429 too-many-streams) and per instance (503 streams-full). ' +
+      'A hold offered to a waiting buyer comes as `event: offer` with `{orderId, ticketType, quantity, expiresAt}`: the order id is the id of the waiting-list entry, which only its buyer knows (and only its buyer can read the order).',
     tags: ['events'],
     request: { params: z.object({ namespace: dnsLabel, name: dnsLabel }) },
     responses: { 200: { description: 'text/event-stream', contentType: 'text/event-stream' } },
@@ -99,10 +102,16 @@ function follow(
         () => undefined,
       ),
   });
+  const offers = deps.offersChannel
+    ? deps.subscriber.listen(deps.offersChannel(eventKeyString(params)), {
+        message: (message) => send(`event: offer\ndata: ${message}\n\n`),
+      })
+    : undefined;
   const heartbeat = setInterval(() => send(': heartbeat\n\n'), deps.heartbeatMs);
   const end = (): void => {
     clearInterval(heartbeat);
     subscription.close();
+    offers?.close();
     deps.shutdown.removeEventListener('abort', end);
     res.end();
   };

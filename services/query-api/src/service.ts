@@ -1,5 +1,6 @@
 import { jwtVerifierFromEnv } from '@boxoffice/platform/auth/jwt-env';
 import { availabilityCache } from '@boxoffice/platform/availability-cache';
+import { offersChannel } from '@boxoffice/platform/waiting-list-offers';
 import { createHttpApp, type HttpApp } from '@boxoffice/platform/http/app';
 import { perBuyerRateLimit, perIpRateLimit } from '@boxoffice/platform/http/rate-limit';
 import type { Logger } from '@boxoffice/platform/logger';
@@ -50,6 +51,7 @@ export function createQueryApi(deps: {
         pool: deps.pool,
         subscriber,
         availability: availabilityCache(deps.redis, prefix),
+        offersChannel: (eventKey: string) => offersChannel(prefix, eventKey),
         slots,
         heartbeatMs: config.SSE_HEARTBEAT_MS,
         shutdown: shutdown.signal,

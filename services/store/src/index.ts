@@ -33,3 +33,11 @@ export {
 } from './organizer-queries.ts';
 export * from './observation.ts';
 export { consumerLag, type PartitionLag } from './consumer-lag.ts';
+export {
+  buyerActiveQuantity,
+  buyerWaitingEntries,
+  idleWaitingShards,
+  waitingShards,
+  type IdleWaitingShard,
+  type BuyerWaitingEntry,
+} from './waiting-list-queries.ts';

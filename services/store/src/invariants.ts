@@ -3,7 +3,8 @@ import type pg from 'pg';
 /**
  * The brief's invariants, read from PostgreSQL (the source of truth): for every shard
  * held + sold <= capacity and the counters equal the HELD / CONFIRMED orders; tickets exist exactly
- * for confirmed orders; buyer counters match their orders and respect the limit. Empty means sound.
+ * for confirmed orders; buyer counters match their orders and respect the limit; each offered
+ * waiting-list entry is its own order. Empty means sound.
  * Used by tests, the load test and the operator's periodic audit of a live database, which checks one
  * event at a time (`eventId`): each query then reads only that event's rows, each in one pass.
  */
@@ -72,5 +73,21 @@ export async function invariantViolations(
       problems.push(`buyer ${b.buyer_id}: counter ${b.quantity} != active orders ${b.active}`);
     if (b.quantity > b.limit) problems.push(`buyer ${b.buyer_id}: ${b.quantity} over the limit ${b.limit}`);
   }
+  // A waiting-list entry is offered as exactly one order, its own id, of its buyer, shard and
+  // quantity; an entry that was not offered has none.
+  const entries = await pool.query<{ id: string; status: string; order_id: string | null }>(
+    `SELECT w.id, w.status, o.id AS order_id FROM waiting_list w LEFT JOIN orders o ON o.id = w.id
+     WHERE ($1::bigint IS NULL OR w.event_id = $1)
+       AND CASE WHEN w.status = 'OFFERED'
+                THEN o.id IS NULL OR (o.event_id, o.buyer_id, o.shard, o.quantity) <> (w.event_id, w.buyer_id, w.shard, w.quantity)
+                ELSE o.id IS NOT NULL END`,
+    eventId,
+  );
+  for (const e of entries.rows)
+    problems.push(
+      e.status === 'OFFERED'
+        ? `waiting-list entry ${e.id} is OFFERED but its order ${e.order_id ?? '(none)'} is not its hold`
+        : `waiting-list entry ${e.id} is ${e.status} but has an order`,
+    );
   return problems;
 }

@@ -11,6 +11,8 @@ import {
   type PurchaseRequested,
   type ShardCommand,
   type ShardState,
+  type WaitingEntry,
+  waitingBuyerKey,
 } from '@boxoffice/inventory';
 import type pg from 'pg';
 import { orderFromRow, type OrderRow } from './order-row.ts';
@@ -24,6 +26,10 @@ import {
 } from './shard-writes.ts';
 import { classified } from './store-failures.ts';
 import { inTransaction } from './transaction.ts';
+import { entryFromRow, shardWaitingLists, writeEntries, type WaitingRow } from './waiting-list-rows.ts';
+
+/** At most this many waiting entries per ticket type are considered by one batch (shardWaitingLists). */
+const WAITING_ENTRIES_PER_BATCH = 500;
 
 export interface ShardBatchResult {
   outcomes: Outcome[];
@@ -32,6 +38,8 @@ export interface ShardBatchResult {
    * those shards' partitions (before this batch's offsets are committed).
    */
   forwards: { shard: number; command: PurchaseRequested }[];
+  /** Holds offered to waiting buyers (seats freed by the batch, in order of joining). */
+  offers: Order[];
   /** Requests that got no hold anywhere; recorded as REJECTED orders. */
   rejected: Order[];
   /** Commands (by index) that can never apply: to be dead-lettered with the reason. */
@@ -100,7 +108,31 @@ async function applyInTransaction(
     counters.set(row.ticket_type, { capacity: row.capacity, held: row.held, sold: row.sold });
 
   const purchases = commands.filter((c) => c.kind === 'purchase.requested');
-  const buyerRows = await lockBuyers(client, eventId, purchases, commands);
+
+  // The shard's waiting lists, read only when the batch can free seats or change a list (never on
+  // the purchase-only path of a flash sale). Only this shard's writer changes them, under the lock
+  // we hold, so they need no lock of their own; their buyers are locked with the others below.
+  const waiting = mayServe(commands)
+    ? await shardWaitingLists(
+        client,
+        eventId,
+        shard,
+        Math.max(0, ...[...counters.values()].map((c) => c.capacity - c.held - c.sold)) +
+          eventRow.per_buyer_limit * commands.filter((c) => c.kind !== 'purchase.requested').length,
+        WAITING_ENTRIES_PER_BATCH,
+      )
+    : { lists: new Map<string, WaitingEntry[]>(), cut: new Set<string>() };
+  const listed = commands.filter((c) => c.kind === 'waiting-list.join' || c.kind === 'waiting-list.leave');
+  const buyerRows = await lockBuyers(
+    client,
+    eventId,
+    [
+      ...purchases.map((p) => p.buyerId),
+      ...listed.map((c) => c.buyerId),
+      ...[...waiting.lists.values()].flat().map((e) => e.buyerId),
+    ],
+    commands,
+  );
   // Read only now, under the buyers' locks: a writer of another shard holding one of these
   // purchases (the same purchase forwarded twice) has committed by now, so its order is seen here
   // and the purchase is a duplicate, not a second hold.
@@ -151,6 +183,31 @@ async function applyInTransaction(
   const prices = ticketTypes.rows.filter((row) => !row.retired);
   const retiredTicketTypes = new Set(ticketTypes.rows.filter((row) => row.retired).map((row) => row.name));
 
+  const joins = commands.filter((c) => c.kind === 'waiting-list.join');
+  // Under the buyers' locks: a join of the same buyer applied by another shard has committed by now.
+  const namedEntries =
+    listed.length === 0
+      ? []
+      : (
+          await client.query<WaitingRow>(
+            `SELECT * FROM waiting_list WHERE id = ANY($1::uuid[])
+             UNION ALL
+             SELECT * FROM waiting_list WHERE event_id = $2 AND status = 'WAITING' AND buyer_id = ANY($3::text[])`,
+            [listed.map((c) => c.orderId), eventId, joins.map((j) => j.buyerId)],
+          )
+        ).rows.map(entryFromRow);
+  const lastWaitingSeq =
+    joins.length === 0
+      ? 0
+      : Number(
+          (
+            await client.query<{ seq: string }>(
+              'SELECT coalesce(max(seq), 0) AS seq FROM waiting_list WHERE event_id = $1 AND shard = $2',
+              [eventId, shard],
+            )
+          ).rows[0]!.seq,
+        );
+
   const state: ShardState = {
     counters,
     orders,
@@ -160,6 +217,15 @@ async function applyInTransaction(
     buyerQuantities: new Map(buyerRows.map((row) => [row.buyer_id, row.quantity])),
     processedPayments: new Set(processed.map((row) => row.provider_event_id)),
     foreignOrderIds,
+    waiting: waiting.lists,
+    waitingCut: waiting.cut,
+    entries: new Map(
+      namedEntries.filter((e) => listed.some((c) => c.orderId === e.id)).map((e) => [e.id, e]),
+    ),
+    waitingBuyers: new Set(
+      namedEntries.filter((e) => e.status === 'WAITING').map((e) => waitingBuyerKey(e.ticketType, e.buyerId)),
+    ),
+    lastWaitingSeq,
   };
   const ctx = {
     shard,
@@ -180,12 +246,14 @@ async function applyInTransaction(
   });
 
   await writeOrders(client, eventId, [...result.changedOrders, ...settlement.rejected]);
+  await writeEntries(client, eventId, result.changedEntries);
   await writeTickets(client, result.tickets);
   await writeCounters(client, eventId, shard, counters, result.state.counters);
   await writeBuyerQuantities(client, eventId, state.buyerQuantities, result.state.buyerQuantities);
   await writeProviderEvents(client, newProviderEvents(commands, result.outcomes, state, result.state));
   return {
     outcomes: result.outcomes,
+    offers: result.offers,
     counters: result.state.counters,
     forwards: settlement.forwards,
     rejected: settlement.rejected,
@@ -195,7 +263,8 @@ async function applyInTransaction(
 
 /**
  * Locks the buyer rows the batch may change (creating missing ones at 0) and returns them: the
- * purchases' buyers and the buyers of this event's orders the commands name. Taken BEFORE the
+ * buyers of the purchases, of the waiting-list commands and of the waiting entries the batch may
+ * serve, and the buyers of this event's orders the commands name. Taken BEFORE the
  * orders are read, because the shard-row lock serialises only the writers of one shard: the same
  * purchase applied on two shards at once is serialised by its buyer's row instead, and the writer
  * that waited then reads the other's committed order (READ COMMITTED: each statement sees what was
@@ -215,7 +284,7 @@ async function applyInTransaction(
 async function lockBuyers(
   client: pg.PoolClient,
   eventId: string,
-  purchases: PurchaseRequested[],
+  buyers: string[],
   commands: ShardCommand[],
 ): Promise<{ buyer_id: string; quantity: number }[]> {
   const { rows } = await client.query<{ buyer_id: string; quantity: number }>(
@@ -228,9 +297,17 @@ async function lockBuyers(
      ) AS b ORDER BY b.buyer_id
      ON CONFLICT (event_id, buyer_id) DO UPDATE SET quantity = buyer_quantities.quantity
      RETURNING buyer_id, quantity`,
-    [eventId, purchases.map((p) => p.buyerId), commands.map((c) => c.orderId)],
+    [eventId, buyers, commands.map((c) => c.orderId)],
   );
   return rows;
+}
+
+/**
+ * Whether a batch can free seats or change a waiting list: anything but purchases (which only take
+ * seats; a sold-out purchase never frees one).
+ */
+function mayServe(commands: ShardCommand[]): boolean {
+  return commands.some((c) => c.kind !== 'purchase.requested');
 }
 
 /** Provider events the batch applied; the first command carrying an id is the one that was. */
