@@ -159,7 +159,8 @@ describe("the buildah profile's build script", () => {
       code: 1,
       stderr: expect.stringContaining('IMAGE is not set'),
     });
-  });
+    // Three node processes start here; on a loaded 2-core machine that alone can pass jest's 5 s default.
+  }, 60_000);
 
   it('refuses a platform other than this machine’s (buildah builds for the host only)', () => {
     const env = { IMAGE: 'boxoffice:1', PUSH_IMAGE: 'false' };
