@@ -9,3 +9,4 @@ export * from './settlement.ts';
 export * from './sales-channel.ts';
 export * from './order-events.ts';
 export * from './sales-deltas.ts';
+export * from './checkin.ts';

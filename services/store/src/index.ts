@@ -33,3 +33,4 @@ export {
 } from './organizer-queries.ts';
 export * from './observation.ts';
 export { consumerLag, type PartitionLag } from './consumer-lag.ts';
+export { checkInTicket, type CheckinOutcome } from './checkins.ts';
