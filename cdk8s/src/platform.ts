@@ -9,6 +9,7 @@
  */
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { Analytics } from './analytics.ts';
 import { Api, purchaseApiEnv, queryApiEnv, type ApiComponent } from './api.ts';
 import { ticketEventDefinition } from './crd.ts';
 import { credentialEntries, credentialsChecksum, credentialsSecret } from './credentials.ts';
@@ -31,6 +32,8 @@ export class BoxofficePlatform extends Construct {
   readonly installation: Installation;
   readonly operator: Operator;
   readonly apis: Record<ApiComponent, Api>;
+  /** Absent when `analytics.enabled` is false. */
+  readonly analytics?: Analytics;
 
   constructor(scope: Construct, id: string, props: BoxofficePlatformProps = {}) {
     super(scope, id);
@@ -60,6 +63,8 @@ export class BoxofficePlatform extends Construct {
         secretChecksum,
       }),
     };
+    if (install.values.analytics.enabled)
+      this.analytics = new Analytics(this, 'analytics', install, secretChecksum);
     platformIngress(this, install, this.apis);
     networkPolicies(this, install);
     monitoring(this, install);

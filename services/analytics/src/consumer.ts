@@ -3,7 +3,7 @@ import type { Logger } from '@boxoffice/platform/logger';
 import { traceEachBatch } from '@boxoffice/platform/telemetry/messaging';
 import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
-import type { Counter } from 'prom-client';
+import type { AnalyticsMetrics } from './metrics.ts';
 import { applySalesEvents } from './projection-store.ts';
 
 export interface AnalyticsConsumerDeps {
@@ -12,7 +12,7 @@ export interface AnalyticsConsumerDeps {
   topic: string;
   groupId: string;
   logger: Logger;
-  metrics: { events: Counter };
+  metrics: AnalyticsMetrics;
 }
 
 export interface AnalyticsConsumer {
@@ -56,7 +56,9 @@ export async function startAnalyticsConsumer(deps: AnalyticsConsumerDeps): Promi
         }
       }
       // A failure throws: kafkajs retries the batch, nothing is committed in between.
+      const timer = deps.metrics.batchDuration.startTimer();
       const fresh = await applySalesEvents(deps.pool, events);
+      timer();
       deps.metrics.events.inc({ outcome: 'applied' }, fresh);
       deps.metrics.events.inc({ outcome: 'duplicate' }, events.length - fresh);
       // Without resolving, the consumer would fetch the same messages again (nothing new to add, but a hot loop).
@@ -69,6 +71,7 @@ export async function startAnalyticsConsumer(deps: AnalyticsConsumerDeps): Promi
           offset: (BigInt(batch.lastOffset()) + 1n).toString(),
         },
       ]);
+      deps.metrics.lag.set({ partition: String(batch.partition) }, Math.max(0, Number(batch.offsetLag())));
     }),
   });
   return {

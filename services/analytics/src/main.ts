@@ -8,9 +8,9 @@ import { createMetricsRegistry } from '@boxoffice/platform/metrics';
 import { startOpsServer } from '@boxoffice/platform/ops-server';
 import { createPool } from '@boxoffice/platform/postgres';
 import { stopTelemetry } from '@boxoffice/platform/telemetry/lifecycle';
-import { Counter } from 'prom-client';
 import { analyticsGroupId, readAnalyticsConfig } from './config.ts';
 import { startAnalyticsConsumer } from './consumer.ts';
+import { analyticsMetrics } from './metrics.ts';
 
 const config = readAnalyticsConfig();
 const logger = createLogger('analytics');
@@ -25,14 +25,7 @@ const consumer = await startAnalyticsConsumer({
   topic: sharedTopics(config.BOXOFFICE_PREFIX).orderEvents,
   groupId,
   logger,
-  metrics: {
-    events: new Counter({
-      name: 'boxoffice_analytics_events_total',
-      help: 'Order events read by the analytics consumer, by outcome (applied, duplicate, unreadable)',
-      labelNames: ['outcome'],
-      registers: [registry],
-    }),
-  },
+  metrics: analyticsMetrics(registry),
 });
 const ops = await startOpsServer({
   port: config.PORT,
