@@ -1,5 +1,5 @@
 import type { Settings } from '../deps/env-file.ts';
-import { localAllocatorKafka, localKafkaEnv } from './platform-env.ts';
+import { localAllocatorKafka, localAnalyticsKafka, localKafkaEnv } from './platform-env.ts';
 
 /**
  * The chart's values for the local control plane, shared by `npm start` and the end-to-end test
@@ -38,12 +38,24 @@ function allocatorKafkaValues(settings: Settings): Record<string, string> {
   return principal ? { allocatorUsername: principal.username, allocatorPassword: principal.password } : {};
 }
 
+/** The analytics consumer's principal as chart values (the chart's Secret), its mechanism as plain env. */
+function analyticsValues(settings: Settings): { kafka: Record<string, string>; env: Record<string, string> } {
+  const principal = localAnalyticsKafka(settings);
+  return principal
+    ? {
+        kafka: { analyticsUsername: principal.username, analyticsPassword: principal.password },
+        env: { KAFKA_SASL_MECHANISM: principal.mechanism },
+      }
+    : { kafka: {}, env: {} };
+}
+
 export function localReleaseValues(options: LocalReleaseOptions): Record<string, unknown> {
   const { settings } = options;
   // KWOK reports a new pod Ready the moment it is scheduled; the runner corrects that within
   // milliseconds, but a Deployment that counted it available would already stop the old pod. A pod
   // counts only after this long Ready, i.e. once the runner says so.
   const minReadySeconds = 2;
+  const analytics = analyticsValues(settings);
   const single = {
     autoscaling: { enabled: false },
     replicas: 1,
@@ -58,6 +70,7 @@ export function localReleaseValues(options: LocalReleaseOptions): Record<string,
     kafka: {
       brokers: (settings.KAFKA_BROKERS ?? '').split(',').filter(Boolean),
       ...allocatorKafkaValues(settings),
+      ...analytics.kafka,
     },
     jwt: { secret: options.jwtSecret },
     webhook: { secret: options.webhookSecret },
@@ -69,5 +82,6 @@ export function localReleaseValues(options: LocalReleaseOptions): Record<string,
     },
     purchaseApi: { ...single, env: { ...kafkaPrincipalEnv(settings, 'purchase-api'), ...options.apiEnv } },
     queryApi: { ...single, env: { ...options.apiEnv } },
+    analytics: { minReadySeconds, env: analytics.env },
   };
 }

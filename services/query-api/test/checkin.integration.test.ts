@@ -113,7 +113,7 @@ describe('check-in at the door (real PostgreSQL, Kafka, Redis)', () => {
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     organizer = await token('org-1', { roles: [{ role: 'organizer', namespaces: [event.namespace] }] });
     codes.push(...(await paidTickets(event, 50, 'buyer')));
-    [matineeCode] = await paidTickets(matinee, 1, 'matinee-buyer');
+    matineeCode = (await paidTickets(matinee, 1, 'matinee-buyer'))[0]!;
   }, 120_000);
   afterAll(async () => {
     stop();
