@@ -288,7 +288,7 @@ export const valuesSchema = z.strictObject({
       ),
       analyticsUsername: text(
         '',
-        "The analytics consumer's own Kafka principal (SASL; it may read only the order-events topic in its groups), stored with analyticsPassword in the chart's Secret; leave empty when analyticsSecret is set.",
+        "The analytics consumer's own Kafka principal (SASL; it may read only the order-events topic in its groups), stored with analyticsPassword in the chart's Secret; leave empty when analyticsSecret is set. Its KAFKA_SASL_MECHANISM comes from existingSecret or analytics.env.",
       ),
       analyticsPassword: text('', "The analytics consumer's Kafka password, stored in the chart's Secret."),
       analyticsSecret: text(
