@@ -182,6 +182,17 @@ describe('check-in at the door (real PostgreSQL, Kafka, Redis)', () => {
     expect(ticketTypes).toEqual([expect.objectContaining({ checkedIn: rows[0]!.n, sold: 100 })]);
   });
 
+  it('documents the check-in in the OpenAPI document: 201 with the admission, each refusal as a problem', async () => {
+    const document = (await (await fetch(`${baseUrl}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown>; tags: string[] }>>;
+    };
+    const operation = document.paths['/v1/organizers/{namespace}/events/{name}/checkins']!.post!;
+    expect(operation.tags).toEqual(['organizers']);
+    expect(Object.keys(operation.responses)).toEqual(
+      expect.arrayContaining(['201', '403', '404', '409', '422']),
+    );
+  });
+
   /** Every code scanned by `scanners` at the same moment; the answers per code. */
   async function scanAllAtOnce(batch: string[], scanners: string[]) {
     const answers = await Promise.all(

@@ -9,6 +9,13 @@ import {
 import type pg from 'pg';
 import { inTransaction } from './transaction.ts';
 
+/** What a scan did: admitted, or why not (the domain's refusals, plus an event that does not exist). */
+export type CheckinOutcome =
+  | { kind: 'admitted'; admission: Admission }
+  /** The door's event does not exist (a scanner set up for the wrong event). */
+  | { kind: 'no_event' }
+  | Exclude<CheckinDecision, { kind: 'admit' }>;
+
 /**
  * Check-in at the door of `door`: reads the scanned code's ticket, order and admission, lets the
  * domain decide (decideCheckin), and records an admission when it says admit. Exactly once rests on
@@ -18,12 +25,6 @@ import { inTransaction } from './transaction.ts';
  * admitted" like any later scan. The order row is share-locked meanwhile, so a change of its status
  * (made by its shard's allocator) falls wholly before or after the admission.
  */
-export type CheckinOutcome =
-  | { kind: 'admitted'; admission: Admission }
-  /** The door's event does not exist (a scanner set up for the wrong event). */
-  | { kind: 'no_event' }
-  | Exclude<CheckinDecision, { kind: 'admit' }>;
-
 export async function checkInTicket(
   pool: pg.Pool,
   door: EventKey,
