@@ -9,7 +9,7 @@ import { startOpsServer } from '@boxoffice/platform/ops-server';
 import { createPool } from '@boxoffice/platform/postgres';
 import { stopTelemetry } from '@boxoffice/platform/telemetry/lifecycle';
 import { analyticsGroupId, readAnalyticsConfig } from './config.ts';
-import { startAnalyticsConsumer } from './consumer.ts';
+import { startAnalyticsConsumer, type AnalyticsConsumer } from './consumer.ts';
 import { analyticsMetrics } from './metrics.ts';
 
 const config = readAnalyticsConfig();
@@ -19,21 +19,23 @@ const pool = createPool(config.DATABASE_URL, 4);
 const kafka = createKafka({ clientId: 'analytics', connection: kafkaConnection(config), logger });
 const groupId = config.ANALYTICS_GROUP_ID ?? analyticsGroupId(config.BOXOFFICE_PREFIX);
 
-const consumer = await startAnalyticsConsumer({
+// Alive (and not ready) while the consumer starts: it may wait for its topic.
+let consumer: AnalyticsConsumer | undefined;
+const ops = await startOpsServer({
+  port: config.PORT,
+  registry,
+  checks: {
+    consumer: () => consumer?.joined() ?? false,
+    postgres: async () => (await pool.query('SELECT 1')).rowCount === 1,
+  },
+});
+consumer = await startAnalyticsConsumer({
   kafka,
   pool,
   topic: sharedTopics(config.BOXOFFICE_PREFIX).orderEvents,
   groupId,
   logger,
   metrics: analyticsMetrics(registry),
-});
-const ops = await startOpsServer({
-  port: config.PORT,
-  registry,
-  checks: {
-    consumer: () => consumer.joined(),
-    postgres: async () => (await pool.query('SELECT 1')).rowCount === 1,
-  },
 });
 logger.info({ port: config.PORT, groupId }, 'analytics started');
 
@@ -44,7 +46,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     stopping = true;
     logger.info({ signal }, 'stopping: finishing the current batch and leaving the group');
     void (async () => {
-      await consumer.stop();
+      await consumer?.stop();
       ops.close();
       await pool.end();
       await stopTelemetry(); // the last batches' spans, before process.exit drops them
