@@ -20,16 +20,16 @@ const kafka = createKafka({ clientId: 'analytics', connection: kafkaConnection(c
 const groupId = config.ANALYTICS_GROUP_ID ?? analyticsGroupId(config.BOXOFFICE_PREFIX);
 
 // Alive (and not ready) while the consumer starts: it may wait for its topic.
-let consumer: AnalyticsConsumer | undefined;
+const started: { consumer?: AnalyticsConsumer } = {};
 const ops = await startOpsServer({
   port: config.PORT,
   registry,
   checks: {
-    consumer: () => consumer?.joined() ?? false,
+    consumer: () => started.consumer?.joined() ?? false,
     postgres: async () => (await pool.query('SELECT 1')).rowCount === 1,
   },
 });
-consumer = await startAnalyticsConsumer({
+const consumer = await startAnalyticsConsumer({
   kafka,
   pool,
   topic: sharedTopics(config.BOXOFFICE_PREFIX).orderEvents,
@@ -37,6 +37,7 @@ consumer = await startAnalyticsConsumer({
   logger,
   metrics: analyticsMetrics(registry),
 });
+started.consumer = consumer;
 logger.info({ port: config.PORT, groupId }, 'analytics started');
 
 let stopping = false;
@@ -46,7 +47,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     stopping = true;
     logger.info({ signal }, 'stopping: finishing the current batch and leaving the group');
     void (async () => {
-      await consumer?.stop();
+      await consumer.stop();
       ops.close();
       await pool.end();
       await stopTelemetry(); // the last batches' spans, before process.exit drops them
