@@ -4,9 +4,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { sharedTopics } from '@boxoffice/platform/kafka';
 import { createPool } from '@boxoffice/platform/postgres';
-import { ensureTopic, migrate, provisionEvent } from '@boxoffice/store';
+import { migrate, provisionEvent } from '@boxoffice/store';
 import {
   createNamespace,
   createTestDatabase,
@@ -69,7 +68,6 @@ beforeAll(async () => {
   const admin = kafkaAs('operator', prefix).admin();
   await admin.connect();
   await provisionEvent({ pool, admin }, eventOnSale(event.namespace, { name: event.name, shards: 1 }));
-  await ensureTopic(admin, sharedTopics(prefix).orderEvents, 1);
   await admin.disconnect();
   await pool.end();
 
@@ -117,7 +115,8 @@ async function serviceEnv(service: ServiceName, port: number): Promise<Record<st
         EVENT_NAME: event.name,
       };
     case 'analytics':
-      // Ready once it has joined its group on the order-events topic (made in beforeAll).
+      // Ready once it has joined its group on the order-events topic, which the operator's run
+      // (before this one) created; without it, it would wait for it.
       return { ...kafkaEnv('analytics'), PORT: String(port) };
     case 'operator':
       return {
