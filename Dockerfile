@@ -1,9 +1,9 @@
 # syntax=docker/dockerfile:1
 #
-# One image for the whole platform: the operator, purchase-api, query-api and the allocator share
+# One image for the whole platform: the operator, purchase-api, query-api, the allocator and analytics share
 # every dependency and most of the code, so one build gives one set of layers to pull, scan and
 # sign, and the operator's ALLOCATOR_IMAGE is this same image. The container's argument names the
-# service:   args: ["operator" | "purchase-api" | "query-api" | "allocator"]   (default: allocator,
+# service:   args: ["operator" | "purchase-api" | "query-api" | "allocator" | "analytics"]   (default: allocator,
 # because the operator writes the allocator Deployments without args).
 #
 # Build:  docker build -t boxoffice .        (or `npm run images`: buildah, no daemon, see
@@ -61,7 +61,7 @@ ARG VERSION=0.0.0-dev
 ARG REVISION=unknown
 ARG SOURCE=https://github.com/boxoffice-dev/boxoffice
 LABEL org.opencontainers.image.title="boxoffice" \
-      org.opencontainers.image.description="boxoffice: TicketEvent operator, purchase-api, query-api and allocator" \
+      org.opencontainers.image.description="boxoffice: TicketEvent operator, purchase-api, query-api, allocator and analytics" \
       org.opencontainers.image.source="${SOURCE}" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}"

@@ -8,6 +8,7 @@ export const SERVICES = {
   'purchase-api': '@boxoffice/purchase-api/main',
   'query-api': '@boxoffice/query-api/main',
   allocator: '@boxoffice/allocator/main',
+  analytics: '@boxoffice/analytics/main',
 } as const;
 
 export type ServiceName = keyof typeof SERVICES;

@@ -182,6 +182,19 @@ export async function startQueryApi(options: ServiceOptions): Promise<PlatformPr
   );
 }
 
+/** The analytics consumer (the sales projection), as its own Kafka principal. */
+export async function startAnalytics(options: ServiceOptions): Promise<PlatformProcess> {
+  const port = await freePort();
+  return startService(
+    'analytics',
+    'analytics',
+    port,
+    { ...serviceEnv(options, 'analytics'), PORT: String(port) },
+    options.logDir,
+    options.nodeArgs,
+  );
+}
+
 /** Waits for every process to be ready; stops them all if one is not. */
 export async function allReady(processes: PlatformProcess[]): Promise<void> {
   try {

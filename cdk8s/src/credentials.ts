@@ -19,6 +19,11 @@ export function credentialEntries(install: Installation): Record<string, string>
     entries.KAFKA_SASL_USERNAME = kafka.allocatorUsername;
     entries.KAFKA_SASL_PASSWORD = kafka.allocatorPassword;
   }
+  // The analytics consumer's own principal, under keys of its own (KAFKA_SASL_* are the allocators').
+  if (install.values.analytics.enabled && kafka.analyticsUsername && !kafka.analyticsSecret) {
+    entries.ANALYTICS_KAFKA_SASL_USERNAME = kafka.analyticsUsername;
+    entries.ANALYTICS_KAFKA_SASL_PASSWORD = kafka.analyticsPassword;
+  }
   return entries;
 }
 

@@ -72,6 +72,14 @@ export function connectionEnv(scope: Construct, install: Installation): Env {
   return {
     DATABASE_URL: secretEnv(scope, install, 'DATABASE_URL', values.postgresql),
     REDIS_URL: secretEnv(scope, install, 'REDIS_URL', values.redis),
+    ...sharedEnv(install),
+  };
+}
+
+/** Kafka brokers, prefix, logs and traces: what every component reads besides its credentials. */
+export function sharedEnv(install: Installation): Env {
+  const { values } = install;
+  return {
     KAFKA_BROKERS: kplus.EnvValue.fromValue(values.kafka.brokers.join(',')),
     BOXOFFICE_PREFIX: kplus.EnvValue.fromValue(values.prefix),
     LOG_LEVEL: kplus.EnvValue.fromValue(values.logLevel),

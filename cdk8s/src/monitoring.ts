@@ -1,6 +1,6 @@
 /**
  * Prometheus Operator objects, each behind its value: a ServiceMonitor for the APIs, PodMonitors
- * for the operator and for every allocator the operator writes, and the alert rules.
+ * for the operator, for every allocator the operator writes and for analytics, and the alert rules.
  */
 import { COMPONENTS, HTTP_PORT_NAME, LABEL, METRICS_PATH, PART_OF } from '@boxoffice/conventions';
 import { ApiObject } from 'cdk8s';
@@ -63,6 +63,19 @@ export function monitoring(scope: Construct, install: Installation): void {
             interval: podMonitor.interval,
             honorLabels: true,
           },
+        ],
+      },
+    });
+  }
+  if (podMonitor.enabled && install.values.analytics.enabled) {
+    new ApiObject(scope, 'pod-monitor-analytics', {
+      apiVersion: API_VERSION,
+      kind: 'PodMonitor',
+      metadata: metadata(install.names.component('analytics'), podMonitor.labels),
+      spec: {
+        selector: { matchLabels: install.selector('analytics') },
+        podMetricsEndpoints: [
+          { port: HTTP_PORT_NAME, path: METRICS_PATH, interval: podMonitor.interval, honorLabels: true },
         ],
       },
     });

@@ -19,6 +19,7 @@ export interface Names {
   /** `<fullname>-<component>` */
   component(component: string): string;
   operatorServiceAccount: string;
+  analyticsServiceAccount: string;
   /** The chart's own Secret of credentials given as values. */
   secret: string;
 }
@@ -30,6 +31,7 @@ export function names(values: Values, release: string, chart: ChartMetadata): Na
     : dnsLabel(release.includes(base) ? release : `${release}-${base}`);
   const component = (name: string) => dnsLabel(`${fullname}-${name}`);
   const account = values.operator.serviceAccount;
+  const analytics = values.analytics.serviceAccount;
   return {
     name: dnsLabel(base),
     fullname,
@@ -37,6 +39,9 @@ export function names(values: Values, release: string, chart: ChartMetadata): Na
     operatorServiceAccount: account.create
       ? orElse(account.name, component('operator'))
       : orElse(account.name, 'default'),
+    analyticsServiceAccount: analytics.create
+      ? orElse(analytics.name, component('analytics'))
+      : orElse(analytics.name, 'default'),
     secret: fullname,
   };
 }

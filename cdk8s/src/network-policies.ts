@@ -1,5 +1,5 @@
 /**
- * Who may connect to each pod: API clients and scrapers to the APIs, scrapers only to the operator
+ * Who may connect to each pod: API clients and scrapers to the APIs, scrapers only to the operator and analytics
  * (templates/networkpolicy.yaml). The peers are Kubernetes' NetworkPolicyPeer objects, as written.
  */
 import { isDeepStrictEqual } from 'node:util';
@@ -12,8 +12,11 @@ import type { Installation } from './installation.ts';
 export function networkPolicies(scope: Construct, install: Installation): void {
   const { enabled, apiFrom, metricsFrom } = install.values.networkPolicy;
   if (!enabled) return;
-  for (const component of ['purchase-api', 'query-api', 'operator']) {
-    const from = component === 'operator' ? metricsFrom : unique([...apiFrom, ...metricsFrom]);
+  const components = ['purchase-api', 'query-api', 'operator'];
+  if (install.values.analytics.enabled) components.push('analytics');
+  for (const component of components) {
+    const scrapedOnly = component === 'operator' || component === 'analytics';
+    const from = scrapedOnly ? metricsFrom : unique([...apiFrom, ...metricsFrom]);
     const policy = new kplus.k8s.KubeNetworkPolicy(scope, `network-policy-${component}`, {
       metadata: {
         name: install.names.component(component),

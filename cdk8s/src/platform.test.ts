@@ -86,11 +86,11 @@ const connected: BoxofficePlatformProps = {
 };
 
 describe('BoxofficePlatform', () => {
-  it('installs the whole platform by default: the CRD, the operator with its RBAC, both APIs with Services, autoscalers and budgets', () => {
+  it('installs the whole platform by default: the CRD, the operator with its RBAC, both APIs with Services, autoscalers and budgets, the analytics consumer', () => {
     const objects = synth(connected);
     expect(names(objects, 'CustomResourceDefinition')).toEqual(['ticketevents.boxoffice.dev']);
     expect(names(objects, 'Secret')).toEqual(['boxoffice']);
-    expect(names(objects, 'ServiceAccount')).toEqual(['boxoffice-operator']);
+    expect(names(objects, 'ServiceAccount')).toEqual(['boxoffice-analytics', 'boxoffice-operator']);
     expect(names(objects, 'ClusterRole')).toEqual(['boxoffice-operator']);
     expect(names(objects, 'ClusterRoleBinding')).toEqual(['boxoffice-operator']);
     expect(names(objects, 'Role').sort()).toEqual([
@@ -98,6 +98,7 @@ describe('BoxofficePlatform', () => {
       'boxoffice-operator-leader-election',
     ]);
     expect(names(objects, 'Deployment')).toEqual([
+      'boxoffice-analytics',
       'boxoffice-operator',
       'boxoffice-purchase-api',
       'boxoffice-query-api',
@@ -192,7 +193,7 @@ describe("the platform's pods", () => {
   });
 
   it("run the one platform image, tagged with the chart's appVersion, each with its service as the argument", () => {
-    for (const component of ['operator', 'purchase-api', 'query-api']) {
+    for (const component of ['operator', 'purchase-api', 'query-api', 'analytics']) {
       expect(containerOf(objects, `boxoffice-${component}`)).toMatchObject({
         name: component,
         image: 'ghcr.io/boxoffice-dev/boxoffice:0.1.0',
@@ -241,6 +242,39 @@ describe("the platform's pods", () => {
     expect(checksum({ ...connected, webhook: { secret: 'another-webhook-secret' } })).not.toBe(
       checksum(connected),
     );
+  });
+
+  it('give the analytics consumer PostgreSQL and its own Kafka principal by reference, no Redis, no API token', () => {
+    const own = synth({
+      ...connected,
+      kafka: {
+        ...connected.kafka,
+        analyticsUsername: 'boxoffice-analytics',
+        analyticsPassword: 'analytics-pw',
+      },
+    });
+    const container = containerOf(own, 'boxoffice-analytics');
+    const ref = (name: string) => container.env.find((e) => e.name === name)?.valueFrom;
+    expect(ref('DATABASE_URL')).toEqual({ secretKeyRef: { name: 'boxoffice', key: 'DATABASE_URL' } });
+    expect(ref('KAFKA_SASL_USERNAME')).toEqual({
+      secretKeyRef: { name: 'boxoffice', key: 'ANALYTICS_KAFKA_SASL_USERNAME' },
+    });
+    expect(ref('KAFKA_SASL_PASSWORD')).toEqual({
+      secretKeyRef: { name: 'boxoffice', key: 'ANALYTICS_KAFKA_SASL_PASSWORD' },
+    });
+    expect(container.env.map((e) => e.name)).not.toContain('REDIS_URL');
+    const secret = find(own, 'Secret', 'boxoffice') as unknown as { data: Record<string, string> };
+    expect(Buffer.from(secret.data.ANALYTICS_KAFKA_SASL_PASSWORD!, 'base64').toString()).toBe('analytics-pw');
+    const pod = podOf(own, 'boxoffice-analytics').spec;
+    expect(pod).toMatchObject({
+      serviceAccountName: 'boxoffice-analytics',
+      automountServiceAccountToken: false,
+    });
+    expect(find(own, 'ServiceAccount', 'boxoffice-analytics')).toMatchObject({
+      automountServiceAccountToken: false,
+    });
+    const off = synth({ ...connected, analytics: { enabled: false } });
+    expect(off.filter((o) => o.metadata.name === 'boxoffice-analytics')).toEqual([]);
   });
 
   it('take credentials from existing Secrets when named, and then no Secret is written', () => {
@@ -496,10 +530,12 @@ describe('the RBAC of the operator', () => {
   it('is left out with operator.rbac.create=false, and an existing ServiceAccount is used by name', () => {
     const objects = synth({
       operator: { rbac: { create: false }, serviceAccount: { create: false, name: 'ops' } },
+      analytics: { serviceAccount: { create: false, name: 'projection' } },
     });
     for (const kind of ['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'ServiceAccount'])
       expect(names(objects, kind)).toEqual([]);
     expect(podOf(objects, 'boxoffice-operator').spec.serviceAccountName).toBe('ops');
+    expect(podOf(objects, 'boxoffice-analytics').spec.serviceAccountName).toBe('projection');
   });
 });
 
@@ -543,7 +579,7 @@ describe('optional objects', () => {
     });
   });
 
-  it('admit API clients and scrapers to the APIs, only scrapers to the operator, on the http port', () => {
+  it('admit API clients and scrapers to the APIs, only scrapers to the operator and analytics, on the http port', () => {
     const from = (name: string) =>
       (
         find(everything, 'NetworkPolicy', name) as unknown as {
@@ -557,17 +593,22 @@ describe('optional objects', () => {
       { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
       monitoring,
     ]);
-    expect(from('boxoffice-operator')).toEqual({
-      from: [monitoring],
-      ports: [{ port: 'http', protocol: 'TCP' }],
-    });
+    for (const scrapedOnly of ['boxoffice-operator', 'boxoffice-analytics'])
+      expect(from(scrapedOnly)).toEqual({
+        from: [monitoring],
+        ports: [{ port: 'http', protocol: 'TCP' }],
+      });
   });
 
   it('monitor the APIs, the operator and every allocator, with the labels Prometheus selects by and the alert rules', () => {
     expect(find(everything, 'ServiceMonitor', 'boxoffice').metadata.labels).toMatchObject({
       release: 'prometheus',
     });
-    expect(names(everything, 'PodMonitor')).toEqual(['boxoffice-allocators', 'boxoffice-operators']);
+    expect(names(everything, 'PodMonitor')).toEqual([
+      'boxoffice-allocators',
+      'boxoffice-analytics',
+      'boxoffice-operators',
+    ]);
     expect(find(everything, 'PodMonitor', 'boxoffice-allocators')).toMatchObject({
       spec: {
         // Where the operator runs every event's allocator: the platform namespace.

@@ -9,6 +9,7 @@
  */
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { Analytics } from './analytics.ts';
 import { Api, purchaseApiEnv, queryApiEnv, type ApiComponent } from './api.ts';
 import { ticketEventDefinition } from './crd.ts';
 import { credentialEntries, credentialsChecksum, credentialsSecret } from './credentials.ts';
@@ -32,6 +33,8 @@ export class BoxofficePlatform extends Construct {
   readonly installation: Installation;
   readonly operator: Operator;
   readonly apis: Record<ApiComponent, Api>;
+  /** Absent when `analytics.enabled` is false. */
+  readonly analytics?: Analytics;
 
   constructor(scope: Construct, id: string, props: BoxofficePlatformProps = {}) {
     super(scope, id);
@@ -62,6 +65,8 @@ export class BoxofficePlatform extends Construct {
         secretChecksum,
       }),
     };
+    if (install.values.analytics.enabled)
+      this.analytics = new Analytics(this, 'analytics', install, secretChecksum);
     platformIngress(this, install, this.apis);
     networkPolicies(this, install);
     monitoring(this, install);

@@ -11,7 +11,7 @@ import { ciValues, keyOf, normalize, renderChart, sameJson, synthesize, type Val
 const valueSets: [string, ValueSet][] = [
   ['the default values', { values: {}, namespace: 'boxoffice', release: 'boxoffice' }],
   [
-    "the allocators' Kafka principal as values",
+    "the allocators' and the analytics consumer's Kafka principals as values",
     {
       values: {
         ...ciValues('minimal-values.yaml'),
@@ -19,10 +19,24 @@ const valueSets: [string, ValueSet][] = [
           brokers: ['kafka-0.kafka.svc:9092'],
           allocatorUsername: 'boxoffice-allocator',
           allocatorPassword: 'allocator-password',
+          analyticsUsername: 'boxoffice-analytics',
+          analyticsPassword: 'analytics-password',
+        },
+        analytics: {
+          groupId: 'boxoffice-analytics-rebuilt',
+          env: { NODE_OPTIONS: '--max-old-space-size=200' },
         },
         // KEDA's principal too: its Secret and TriggerAuthentication beside the allocators.
         keda: { kafka: { username: 'boxoffice-keda', password: 'keda-password', ca: 'PEM' } },
       },
+      namespace: 'boxoffice',
+      release: 'boxoffice',
+    },
+  ],
+  [
+    'analytics switched off',
+    {
+      values: { ...ciValues('minimal-values.yaml'), analytics: { enabled: false } },
       namespace: 'boxoffice',
       release: 'boxoffice',
     },
@@ -42,12 +56,22 @@ const valueSets: [string, ValueSet][] = [
         // Allocators in a namespace of their own read their credentials from Secrets there.
         postgresql: { existingSecret: 'shop-postgresql', existingSecretKey: 'url' },
         redis: { existingSecret: 'shop-redis' },
-        kafka: { brokers: ['kafka-0.kafka.svc:9092'], allocatorSecret: 'shop-allocator-kafka' },
+        kafka: {
+          brokers: ['kafka-0.kafka.svc:9092'],
+          allocatorSecret: 'shop-allocator-kafka',
+          existingSecret: 'shop-kafka',
+          analyticsSecret: 'shop-analytics-kafka',
+        },
         keda: {
           kafka: {
             existingTriggerAuthentication: 'shop-keda-kafka',
             existingTriggerAuthenticationKind: 'ClusterTriggerAuthentication',
           },
+        },
+        analytics: {
+          replicas: 2,
+          serviceAccount: { create: false, name: 'shop-analytics' },
+          nodeSelector: { pool: 'background' },
         },
         securityContext: { capabilities: { add: ['NET_BIND_SERVICE'] } },
         purchaseApi: {
@@ -118,6 +142,7 @@ describe('the Helm chart and the cdk8s app, given the same values', () => {
       .filter(([key, object]) => !sameJson(object, drifted.get(key)))
       .map(([key]) => key);
     expect(differing.sort()).toEqual([
+      'Deployment boxoffice/boxoffice-analytics',
       'Deployment boxoffice/boxoffice-operator',
       'Deployment boxoffice/boxoffice-purchase-api',
       'Deployment boxoffice/boxoffice-query-api',

@@ -3,7 +3,7 @@ import { BOXOFFICE_JOBS, quantile, rate, ratioOrZero } from './promql.ts';
 
 const requests = 'http_request_duration_seconds_count';
 
-/** The platform at a glance: the order SLOs, RED per service and route, the sales, the health checks. */
+/** The platform at a glance: the order SLOs, RED per service and route, the sales and their projection, the health checks. */
 export function overviewDashboard(): Dashboard {
   return dashboard(
     'boxoffice-overview',
@@ -168,6 +168,43 @@ export function overviewDashboard(): Dashboard {
           'Commands produced and not yet applied, summed over the shards of each event (measured by the operator from the brokers).',
         unit: 'short',
         targets: [{ expr: 'sum by (event) (boxoffice_allocator_consumer_lag)', legend: '{{event}}' }],
+      }),
+    )
+    .withRow(row('Sales analytics projection'))
+    .withPanel(
+      timeSeries({
+        title: 'Order events added to the projection',
+        description:
+          'Order events the analytics consumer read per second, by outcome: applied (added to sales_by_minute), duplicate (already counted: a redelivery or replay), unreadable (skipped, logged).',
+        unit: 'ops',
+        stacked: true,
+        targets: [
+          { expr: `sum by (outcome) (${rate('boxoffice_analytics_events_total')})`, legend: '{{outcome}}' },
+        ],
+      }),
+    )
+    .withPanel(
+      timeSeries({
+        title: 'Projection lag',
+        description:
+          'Order events on the topic not yet in the projection, per partition, as of the consumer’s last batch: how far the organizers’ per-minute series trails. Growing: see BoxofficeAnalyticsLagHigh.',
+        unit: 'short',
+        min: 0,
+        targets: [
+          {
+            expr: 'max by (partition) (boxoffice_analytics_consumer_lag)',
+            legend: 'partition {{partition}}',
+          },
+        ],
+      }),
+    )
+    .withPanel(
+      timeSeries({
+        title: 'Projection batch duration p99',
+        description:
+          '99th percentile of the time to add one batch of order events to the projection (one PostgreSQL transaction).',
+        unit: 's',
+        targets: [{ expr: quantile(0.99, 'boxoffice_analytics_batch_duration_seconds', ''), legend: 'p99' }],
       }),
     )
     .withRow(row('Health'))

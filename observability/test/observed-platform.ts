@@ -1,7 +1,7 @@
 /**
  * The whole platform as real processes, watched by a real Prometheus: an operator (with the shipped
  * RBAC) that provisions a TicketEvent from the local API server, two allocator processes,
- * purchase-api and query-api, all against the suite's own database, topics and namespace; and a
+ * purchase-api, query-api and the analytics consumer, all against the suite's own database, topics and namespace; and a
  * Prometheus on loopback scraping each /metrics every second with the project's rule files loaded.
  */
 import { mkdtempSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { grantKafkaAcls, kubectl } from '@boxoffice/testkit';
 import {
   allReady,
   startAllocator,
+  startAnalytics,
   startPurchaseApi,
   startQueryApi,
   type ServiceOptions,
@@ -45,6 +46,7 @@ export class ObservedPlatform {
   operator!: OperatorProcess;
   purchase!: PlatformProcess;
   query!: PlatformProcess;
+  analytics!: PlatformProcess;
   allocators: PlatformProcess[] = [];
   prometheus!: PrometheusServer;
 
@@ -102,6 +104,7 @@ export class ObservedPlatform {
       this.allocators.push(await startAllocator(service, this.event, `allocator-${i}`));
     this.purchase = await startPurchaseApi(service);
     this.query = await startQueryApi(service);
+    this.analytics = await startAnalytics(service);
     await allReady(this.processes());
 
     this.prometheus = await new PrometheusServer({
@@ -112,6 +115,7 @@ export class ObservedPlatform {
         { job: 'boxoffice-operator', address: `127.0.0.1:${this.operator.port}` },
         { job: 'boxoffice-purchase-api', address: new URL(this.purchase.url).host },
         { job: 'boxoffice-query-api', address: new URL(this.query.url).host },
+        { job: 'boxoffice-analytics', address: new URL(this.analytics.url).host },
         ...this.allocators.map((a) => ({ job: 'boxoffice-allocator', address: new URL(a.url).host })),
       ],
     }).start();
@@ -121,7 +125,7 @@ export class ObservedPlatform {
 
   /** The processes other than the operator (which the suite's OperatorWorld stops last). */
   processes(): PlatformProcess[] {
-    return [...this.allocators, this.purchase, this.query].filter(Boolean);
+    return [...this.allocators, this.purchase, this.query, this.analytics].filter(Boolean);
   }
 
   /** Every /metrics endpoint, by component. */
@@ -130,6 +134,7 @@ export class ObservedPlatform {
       operator: `http://127.0.0.1:${this.operator.port}/metrics`,
       'purchase-api': `${this.purchase.url}/metrics`,
       'query-api': `${this.query.url}/metrics`,
+      analytics: `${this.analytics.url}/metrics`,
       ...Object.fromEntries(this.allocators.map((a) => [a.name, `${a.url}/metrics`])),
     };
   }

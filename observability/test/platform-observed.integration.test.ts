@@ -40,11 +40,12 @@ describe('the platform under a real Prometheus, after a short purchase run (ever
     await platform.stop();
   }, 180_000);
 
-  it('is scraped from every process: operator, purchase-api, query-api and both allocators are up', async () => {
+  it('is scraped from every process: operator, purchase-api, query-api, analytics and both allocators are up', async () => {
     const targets = await platform.prometheus.targets();
     expect(targets.map((t) => [t.labels.job, t.health]).sort()).toEqual([
       ['boxoffice-allocator', 'up'],
       ['boxoffice-allocator', 'up'],
+      ['boxoffice-analytics', 'up'],
       ['boxoffice-operator', 'up'],
       ['boxoffice-purchase-api', 'up'],
       ['boxoffice-query-api', 'up'],
@@ -67,6 +68,11 @@ describe('the platform under a real Prometheus, after a short purchase run (ever
         'boxoffice_hold_expiry_sweeps_total',
       ],
       'query-api': ['http_request_duration_seconds', 'boxoffice_dependency_up'],
+      analytics: [
+        'boxoffice_analytics_events_total',
+        'boxoffice_analytics_consumer_lag',
+        'boxoffice_analytics_batch_duration_seconds',
+      ],
       'allocator-0': [
         'boxoffice_allocator_batch_size',
         'boxoffice_orders_total',

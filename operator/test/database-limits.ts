@@ -163,6 +163,7 @@ const fromBuyerRequests = notFromSpec('written by the purchase path from buyer r
 const systemColumn = notFromSpec('set by the database or by provisioning, never from the spec');
 const allocatorCounter = notFromSpec('a counter the allocator keeps');
 const expirySweep = notFromSpec("the expiry sweeper's position, kept by purchase-api");
+const checkin = notFromSpec('written by check-in at the door (query-api) for an issued ticket');
 const salesProjection = notFromSpec(
   'the analytics projection of the order-events topic (services/analytics)',
 );
@@ -282,6 +283,12 @@ export const COLUMNS: Record<string, Coverage> = {
   'sales_rejections_by_minute.minute': salesProjection,
   'sales_rejections_by_minute.reason': salesProjection,
   'sales_rejections_by_minute.orders': salesProjection,
+  'ticket_admissions.code': checkin,
+  'ticket_admissions.event_id': checkin,
+  'ticket_admissions.ticket_type': checkin,
+  'ticket_admissions.order_id': checkin,
+  'ticket_admissions.scanned_by': checkin,
+  'ticket_admissions.admitted_at': checkin,
 };
 
 /** Each admission case once, with the limits it stands for. */

@@ -286,6 +286,15 @@ export const valuesSchema = z.strictObject({
         '',
         "An existing Secret in the allocators' namespace with the allocators' own principal instead (keys KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD, optionally KAFKA_TLS_CA).",
       ),
+      analyticsUsername: text(
+        '',
+        "The analytics consumer's own Kafka principal (SASL; it may read only the order-events topic in its groups), stored with analyticsPassword in the chart's Secret; leave empty when analyticsSecret is set. Its KAFKA_SASL_MECHANISM comes from existingSecret or analytics.env.",
+      ),
+      analyticsPassword: text('', "The analytics consumer's Kafka password, stored in the chart's Secret."),
+      analyticsSecret: text(
+        '',
+        "An existing Secret with the analytics consumer's own principal instead (keys KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD), after existingSecret.",
+      ),
     },
     'Kafka.',
   ),
@@ -420,6 +429,43 @@ export const valuesSchema = z.strictObject({
     },
     { sseHeartbeatMs: count(15000, 'Heartbeat interval of the availability stream.', 1) },
   ),
+  analytics: group(
+    {
+      enabled: flag(
+        true,
+        "Run the analytics consumer (the sales projection behind the organizer API's per-minute series).",
+      ),
+      replicas: count(
+        1,
+        "Consumers in the group; more than the order-events topic's partitions stand by (one takes over when another stops).",
+        1,
+      ),
+      args: leaf(z.array(z.string()), ['analytics'], 'Arguments to the image: the service it runs.'),
+      resources: resources({ cpu: '50m', memory: '128Mi' }, { cpu: '500m', memory: '256Mi' }),
+      terminationGracePeriodSeconds: count(
+        30,
+        'The current batch is finished and the group left within this.',
+        1,
+      ),
+      groupId: text(
+        '',
+        'ANALYTICS_GROUP_ID: the consumer group; empty: boxoffice-analytics after the prefix. A new name (starting with that) rebuilds the projection from the topic once its tables are emptied (README, "For organizers").',
+      ),
+      serviceAccount: group(
+        {
+          create: flag(
+            true,
+            'Create the analytics ServiceAccount (no API access; its token is not mounted).',
+          ),
+          name: text('', 'Its name; empty: generated from the release.'),
+          annotations: stringMap('ServiceAccount annotations (e.g. a cloud IAM role).'),
+        },
+        'The analytics identity.',
+      ),
+      ...podPlacement(),
+    },
+    'The analytics consumer of the order-events topic (services/analytics).',
+  ),
   ingress: group(
     {
       enabled: flag(false, 'Create an Ingress for both APIs.'),
@@ -471,7 +517,7 @@ export const valuesSchema = z.strictObject({
         'Peers allowed to reach the API pods (e.g. the ingress controller namespace); default: any pod in the cluster.',
       ),
       metricsFrom: peers(
-        'Peers allowed to scrape the operator (e.g. the Prometheus namespace); default: any pod in the cluster.',
+        'Peers allowed to scrape the operator and the analytics consumer (e.g. the Prometheus namespace); default: any pod in the cluster.',
       ),
     },
     'NetworkPolicies (ingress side).',
@@ -491,7 +537,7 @@ export const valuesSchema = z.strictObject({
       ),
       podMonitor: group(
         {
-          enabled: flag(false, 'A PodMonitor for the operator and the allocators.'),
+          enabled: flag(false, 'PodMonitors for the operator, the allocators and the analytics consumer.'),
           interval: text('30s', 'Scrape interval.'),
           labels: stringMap('Labels your Prometheus selects PodMonitors by.'),
         },

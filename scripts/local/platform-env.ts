@@ -32,7 +32,26 @@ export function localKafkaEnv(settings: Settings, component: string): Record<str
  * in the chart's Secret: allocator pods read it by reference); none on a broker without SASL.
  */
 export function localAllocatorKafka(settings: Settings): { username: string; password: string } | undefined {
-  const { KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD } = kafkaEnvFor(settings, 'allocator');
+  return localPrincipal(settings, 'allocator');
+}
+
+/**
+ * The analytics consumer's own principal, for the chart's `kafka.analyticsUsername`/`analyticsPassword`
+ * (kept in the chart's Secret), and its SASL mechanism (not a secret: a plain env of the pod).
+ */
+export function localAnalyticsKafka(
+  settings: Settings,
+): { username: string; password: string; mechanism: string } | undefined {
+  const principal = localPrincipal(settings, 'analytics');
+  const mechanism = kafkaEnvFor(settings, 'analytics').KAFKA_SASL_MECHANISM;
+  return principal && mechanism ? { ...principal, mechanism } : undefined;
+}
+
+function localPrincipal(
+  settings: Settings,
+  component: 'allocator' | 'analytics',
+): { username: string; password: string } | undefined {
+  const { KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD } = kafkaEnvFor(settings, component);
   return KAFKA_SASL_USERNAME && KAFKA_SASL_PASSWORD
     ? { username: KAFKA_SASL_USERNAME, password: KAFKA_SASL_PASSWORD }
     : undefined;

@@ -20,8 +20,15 @@ const settings = {
   KEDA_KAFKA_PRINCIPAL_FILE: kedaFile,
 };
 type Values = {
-  kafka: { brokers: string[]; allocatorUsername?: string; allocatorPassword?: string };
+  kafka: {
+    brokers: string[];
+    allocatorUsername?: string;
+    allocatorPassword?: string;
+    analyticsUsername?: string;
+    analyticsPassword?: string;
+  };
   keda?: { kafka: { username: string; password: string } };
+  analytics: { env: Record<string, string> };
   operator: { env: Record<string, string> };
   purchaseApi: { env: Record<string, string> };
   queryApi: { env: Record<string, string> };
@@ -58,6 +65,12 @@ describe("npm start's values of the chart", () => {
       SOME_DEVELOPMENT_SETTING: 'on',
     });
     expect(values.queryApi.env).toEqual({ SOME_DEVELOPMENT_SETTING: 'on' });
+    // The analytics consumer's principal goes into the chart's Secret too; only its mechanism is plain.
+    expect(values.kafka).toMatchObject({
+      analyticsUsername: users.principals.analytics.username,
+      analyticsPassword: users.principals.analytics.password,
+    });
+    expect(values.analytics.env).toEqual({ KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512' });
     for (const env of [values.operator.env, values.purchaseApi.env])
       expect(env).not.toHaveProperty('KAFKA_BROKERS');
   });

@@ -1,6 +1,6 @@
 import type { Settings } from '../deps/env-file.ts';
 import { kedaKafkaPrincipal } from '../deps/keda-kafka.ts';
-import { localAllocatorKafka, localKafkaEnv } from './platform-env.ts';
+import { localAllocatorKafka, localAnalyticsKafka, localKafkaEnv } from './platform-env.ts';
 
 /**
  * The chart's values for the local control plane, shared by `npm start` and the end-to-end test
@@ -54,12 +54,24 @@ function kedaValues(settings: Settings): Record<string, unknown> {
  */
 const LOCAL_KEDA_ENV = { KEDA_POLLING_INTERVAL_SECONDS: '2' };
 
+/** The analytics consumer's principal as chart values (the chart's Secret), its mechanism as plain env. */
+function analyticsValues(settings: Settings): { kafka: Record<string, string>; env: Record<string, string> } {
+  const principal = localAnalyticsKafka(settings);
+  return principal
+    ? {
+        kafka: { analyticsUsername: principal.username, analyticsPassword: principal.password },
+        env: { KAFKA_SASL_MECHANISM: principal.mechanism },
+      }
+    : { kafka: {}, env: {} };
+}
+
 export function localReleaseValues(options: LocalReleaseOptions): Record<string, unknown> {
   const { settings } = options;
   // KWOK reports a new pod Ready the moment it is scheduled; the runner corrects that within
   // milliseconds, but a Deployment that counted it available would already stop the old pod. A pod
   // counts only after this long Ready, i.e. once the runner says so.
   const minReadySeconds = 2;
+  const analytics = analyticsValues(settings);
   const single = {
     autoscaling: { enabled: false },
     replicas: 1,
@@ -74,6 +86,7 @@ export function localReleaseValues(options: LocalReleaseOptions): Record<string,
     kafka: {
       brokers: (settings.KAFKA_BROKERS ?? '').split(',').filter(Boolean),
       ...allocatorKafkaValues(settings),
+      ...analytics.kafka,
     },
     ...kedaValues(settings),
     // On one machine every trace is worth keeping (the chart's default keeps 10 %).
@@ -90,5 +103,6 @@ export function localReleaseValues(options: LocalReleaseOptions): Record<string,
     },
     purchaseApi: { ...single, env: { ...kafkaPrincipalEnv(settings, 'purchase-api'), ...options.apiEnv } },
     queryApi: { ...single, env: { ...options.apiEnv } },
+    analytics: { minReadySeconds, env: analytics.env },
   };
 }

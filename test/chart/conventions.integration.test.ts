@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { allocatorConfig } from '@boxoffice/allocator/config';
+import { analyticsConfig } from '@boxoffice/analytics/config';
 import {
   COMPONENTS,
   containerProbes,
@@ -26,7 +27,7 @@ import { queryApiConfig } from '@boxoffice/query-api/config';
 import type { z } from 'zod';
 import { find, plainEnv, podTemplate, render } from './helm.ts';
 
-const workloads = ['operator', 'purchase-api', 'query-api'] as const;
+const workloads = ['operator', 'purchase-api', 'query-api', 'analytics'] as const;
 
 describe("the chart's workloads, held to @boxoffice/conventions", () => {
   it.each(workloads)(
@@ -93,6 +94,7 @@ describe("the conventions' ports", () => {
     'purchase-api': purchaseApiConfig,
     'query-api': queryApiConfig,
     allocator: allocatorConfig,
+    analytics: analyticsConfig,
   };
 
   it.each(Object.keys(configs) as ComponentName[])(

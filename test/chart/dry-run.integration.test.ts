@@ -66,7 +66,7 @@ describe('the rendered chart, applied to the API server with a server-side dry r
     await createServiceAccounts(objects, namespace);
     const deployments = objects.filter((object) => object.kind === 'Deployment');
     expect(deployments.map((d) => d.metadata.name).sort()).toEqual(
-      ['operator', 'purchase-api', 'query-api'].map((c) => `boxoffice-${c}`),
+      ['analytics', 'operator', 'purchase-api', 'query-api'].map((c) => `boxoffice-${c}`),
     );
 
     const result = await dryRunPods(deployments, namespace);

@@ -76,6 +76,7 @@ describe('images', () => {
       operator: ['operator'],
       'purchase-api': ['purchase-api'],
       'query-api': ['query-api'],
+      analytics: ['analytics'],
     };
     for (const [component, args] of Object.entries(expected)) {
       expect(containerOf(objects, component)).toMatchObject({
@@ -239,7 +240,7 @@ describe('credentials', () => {
       DATABASE_URL: 'platform-postgresql/url',
       REDIS_URL: 'platform-redis/url',
     });
-    for (const component of ['operator', 'purchase-api', 'query-api']) {
+    for (const component of ['operator', 'purchase-api', 'query-api', 'analytics']) {
       expect((containerOf(objects, component) as { envFrom?: unknown }).envFrom).toEqual([
         { secretRef: { name: 'platform-kafka-credentials' } },
       ]);
@@ -256,10 +257,71 @@ describe('credentials', () => {
   });
 });
 
+describe('the analytics consumer', () => {
+  const secretKeyOf = (container: Container, name: string) =>
+    (container.env as { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[]).find(
+      (e) => e.name === name,
+    )?.valueFrom?.secretKeyRef;
+
+  it('runs as its own Kafka principal from the chart Secret, with PostgreSQL and no Redis credential, and no API token', async () => {
+    const objects = await render({
+      set: {
+        'kafka.analyticsUsername': 'boxoffice-analytics',
+        'kafka.analyticsPassword': 'analytics-password',
+      },
+    });
+    const deployment = find(objects, 'Deployment', '-analytics');
+    const pod = podTemplate(deployment).spec as {
+      serviceAccountName?: string;
+      automountServiceAccountToken?: boolean;
+    };
+    expect(pod).toMatchObject({
+      serviceAccountName: 'boxoffice-analytics',
+      automountServiceAccountToken: false,
+    });
+    expect(find(objects, 'ServiceAccount', '-analytics')).toMatchObject({
+      automountServiceAccountToken: false,
+    });
+    const container = containerOf(objects, 'analytics');
+    expect(container.args).toEqual(['analytics']);
+    expect(secretKeyOf(container, 'KAFKA_SASL_USERNAME')).toEqual({
+      name: 'boxoffice',
+      key: 'ANALYTICS_KAFKA_SASL_USERNAME',
+    });
+    expect(secretKeyOf(container, 'KAFKA_SASL_PASSWORD')).toEqual({
+      name: 'boxoffice',
+      key: 'ANALYTICS_KAFKA_SASL_PASSWORD',
+    });
+    expect(secretKeyOf(container, 'DATABASE_URL')).toEqual({ name: 'boxoffice', key: 'DATABASE_URL' });
+    expect(secretKeyOf(container, 'REDIS_URL')).toBeUndefined();
+    const secret = find(objects, 'Secret', 'boxoffice') as unknown as { data: Record<string, string> };
+    expect(Buffer.from(secret.data.ANALYTICS_KAFKA_SASL_PASSWORD!, 'base64').toString()).toBe(
+      'analytics-password',
+    );
+    // The allocators' keys are not the analytics principal's.
+    expect(secret.data).not.toHaveProperty('KAFKA_SASL_PASSWORD');
+  });
+
+  it("reads its principal from the user's Secret after the shared one, and is gone when switched off", async () => {
+    const own = await render({
+      set: { 'kafka.existingSecret': 'shared-kafka', 'kafka.analyticsSecret': 'analytics-kafka' },
+    });
+    expect((containerOf(own, 'analytics') as { envFrom?: unknown }).envFrom).toEqual([
+      { secretRef: { name: 'shared-kafka' } },
+      { secretRef: { name: 'analytics-kafka' } },
+    ]);
+    expect(secretKeyOf(containerOf(own, 'analytics'), 'KAFKA_SASL_USERNAME')).toBeUndefined();
+    const off = await render({
+      set: { 'analytics.enabled': 'false', 'monitoring.podMonitor.enabled': 'true' },
+    });
+    expect(off.filter((o) => o.metadata.name.endsWith('-analytics'))).toEqual([]);
+  });
+});
+
 describe('tracing', () => {
   it('exports from every component, with the sampler of the values, once an endpoint is given; otherwise not at all', async () => {
     const on = await render({ valuesFile: 'everything-on-values.yaml' });
-    for (const component of ['operator', 'purchase-api', 'query-api'])
+    for (const component of ['operator', 'purchase-api', 'query-api', 'analytics'])
       expect(plainEnv(containerOf(on, component))).toMatchObject({
         OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.observability.svc:4318',
         OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
@@ -311,12 +373,17 @@ describe('optional objects', () => {
         .sort();
     expect(names('Ingress')).toEqual(['boxoffice']);
     expect(names('NetworkPolicy')).toEqual([
+      'boxoffice-analytics',
       'boxoffice-operator',
       'boxoffice-purchase-api',
       'boxoffice-query-api',
     ]);
     expect(names('ServiceMonitor')).toEqual(['boxoffice']);
-    expect(names('PodMonitor')).toEqual(['boxoffice-allocators', 'boxoffice-operators']);
+    expect(names('PodMonitor')).toEqual([
+      'boxoffice-allocators',
+      'boxoffice-analytics',
+      'boxoffice-operators',
+    ]);
     expect(names('PrometheusRule')).toEqual(['boxoffice']);
     for (const kind of ['ServiceMonitor', 'PodMonitor', 'PrometheusRule']) {
       for (const object of objects.filter((o) => o.kind === kind)) {
@@ -325,7 +392,7 @@ describe('optional objects', () => {
     }
   });
 
-  it('admit API clients to the APIs and only scrapers to the operator', async () => {
+  it('admit API clients to the APIs and only scrapers to the operator and analytics', async () => {
     const objects = await render({ valuesFile: 'everything-on-values.yaml' });
     const from = (component: string) =>
       (
@@ -341,6 +408,7 @@ describe('optional objects', () => {
     };
     expect(from('purchase-api')).toEqual([ingressNginx, monitoring]);
     expect(from('operator')).toEqual([monitoring]);
+    expect(from('analytics')).toEqual([monitoring]);
   });
 });
 

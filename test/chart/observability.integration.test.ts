@@ -89,7 +89,8 @@ describe('the ServiceMonitor and PodMonitors of the chart', () => {
           (o) => (o as unknown as { spec: { podMetricsEndpoints: object[] } }).spec.podMetricsEndpoints,
         ),
     ];
-    expect(endpoints).toHaveLength(3);
+    // The ServiceMonitor's, and the PodMonitors' of the operator, the allocators and analytics.
+    expect(endpoints).toHaveLength(4);
     for (const endpoint of endpoints) expect(endpoint).toMatchObject({ honorLabels: true });
   });
 });

@@ -16,6 +16,7 @@ import { healthRouter } from '@boxoffice/platform/http/health';
 import { startOpsServer } from '@boxoffice/platform/ops-server';
 import { purchaseApiConfig } from '@boxoffice/purchase-api/config';
 import { queryApiConfig } from '@boxoffice/query-api/config';
+import { analyticsConfig } from '@boxoffice/analytics/config';
 import express from 'express';
 import { Registry } from 'prom-client';
 import request from 'supertest';
@@ -121,6 +122,7 @@ const components: { name: string; config: z.ZodObject; portKey: string }[] = [
   { name: 'purchase-api', config: purchaseApiConfig, portKey: 'PURCHASE_API_PORT' },
   { name: 'query-api', config: queryApiConfig, portKey: 'QUERY_API_PORT' },
   { name: 'operator', config: operatorConfig, portKey: 'PORT' },
+  { name: 'analytics', config: analyticsConfig, portKey: 'PORT' },
 ];
 /** Read outside the typed configs: the logger and the OpenTelemetry SDK. */
 const runtimeEnv = new Set([
@@ -142,7 +144,7 @@ describe.each(components)("$name's Deployment and its service's code", ({ name, 
     const port = defaultOf(config, portKey);
     expect(container.ports).toEqual([{ name: 'http', containerPort: port, protocol: 'TCP' }]);
     expect(container.env).toContainEqual({ name: portKey, value: String(port) });
-    if (name !== 'operator') {
+    if (name !== 'operator' && name !== 'analytics') {
       const service = find(objects, 'Service', `-${name}`) as unknown as {
         spec: { ports: { targetPort: string }[] };
       };
@@ -182,13 +184,14 @@ describe('the probes of the chart, against the health endpoints of the code', ()
     }
   });
 
-  it('probe paths the operator answers 200 on (platform/src/ops-server.ts)', async () => {
+  it('probe paths the operator and analytics answer 200 on (platform/src/ops-server.ts)', async () => {
     const server = await startOpsServer({ port: 0, host: '127.0.0.1', registry: new Registry(), checks: {} });
     try {
       const { port } = server.address() as AddressInfo;
-      for (const path of probePaths(containerOf(await render(), 'operator'))) {
-        expect((await fetch(`http://127.0.0.1:${port}${path}`)).status).toBe(200);
-      }
+      const objects = await render();
+      for (const component of ['operator', 'analytics'])
+        for (const path of probePaths(containerOf(objects, component)))
+          expect((await fetch(`http://127.0.0.1:${port}${path}`)).status).toBe(200);
     } finally {
       server.close();
     }

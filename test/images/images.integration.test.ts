@@ -114,6 +114,10 @@ async function serviceEnv(service: ServiceName, port: number): Promise<Record<st
         EVENT_NAMESPACE: event.namespace,
         EVENT_NAME: event.name,
       };
+    case 'analytics':
+      // Ready once it has joined its group on the order-events topic, which the operator's run
+      // (before this one) created; without it, it would wait for it.
+      return { ...kafkaEnv('analytics'), PORT: String(port) };
     case 'operator':
       return {
         ...kafkaEnv('operator'),

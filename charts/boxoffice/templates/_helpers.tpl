@@ -86,6 +86,11 @@ digest pins it. `fallback` (the platform image) fills an empty repository, tag o
 {{- define "boxoffice.connectionEnv" -}}
 {{ include "boxoffice.secretEnv" (dict "root" . "env" "DATABASE_URL" "ref" .Values.postgresql) }}
 {{ include "boxoffice.secretEnv" (dict "root" . "env" "REDIS_URL" "ref" .Values.redis) }}
+{{ include "boxoffice.sharedEnv" . }}
+{{- end -}}
+
+{{/* Kafka brokers, prefix, logs and traces: what every component reads besides its credentials. */}}
+{{- define "boxoffice.sharedEnv" -}}
 - name: KAFKA_BROKERS
   value: {{ join "," .Values.kafka.brokers | quote }}
 - name: BOXOFFICE_PREFIX

@@ -1,9 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseOrderEvent, type OrderEvent } from '@boxoffice/inventory';
 import type { Logger } from '@boxoffice/platform/logger';
 import { traceEachBatch } from '@boxoffice/platform/telemetry/messaging';
-import type { Kafka } from 'kafkajs';
+import type { Consumer, Kafka } from 'kafkajs';
 import type pg from 'pg';
-import type { Counter } from 'prom-client';
+import type { AnalyticsMetrics } from './metrics.ts';
 import { applySalesEvents } from './projection-store.ts';
 
 export interface AnalyticsConsumerDeps {
@@ -12,7 +13,7 @@ export interface AnalyticsConsumerDeps {
   topic: string;
   groupId: string;
   logger: Logger;
-  metrics: { events: Counter };
+  metrics: AnalyticsMetrics;
 }
 
 export interface AnalyticsConsumer {
@@ -37,7 +38,7 @@ export async function startAnalyticsConsumer(deps: AnalyticsConsumerDeps): Promi
     deps.logger.error({ err: payload.error, restart: payload.restart }, 'consumer crashed'),
   );
   await consumer.connect();
-  await consumer.subscribe({ topic: deps.topic, fromBeginning: true });
+  await subscribeOnceTopicExists(consumer, deps);
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
@@ -56,7 +57,9 @@ export async function startAnalyticsConsumer(deps: AnalyticsConsumerDeps): Promi
         }
       }
       // A failure throws: kafkajs retries the batch, nothing is committed in between.
+      const timer = deps.metrics.batchDuration.startTimer();
       const fresh = await applySalesEvents(deps.pool, events);
+      timer();
       deps.metrics.events.inc({ outcome: 'applied' }, fresh);
       deps.metrics.events.inc({ outcome: 'duplicate' }, events.length - fresh);
       // Without resolving, the consumer would fetch the same messages again (nothing new to add, but a hot loop).
@@ -69,10 +72,33 @@ export async function startAnalyticsConsumer(deps: AnalyticsConsumerDeps): Promi
           offset: (BigInt(batch.lastOffset()) + 1n).toString(),
         },
       ]);
+      deps.metrics.lag.set({ partition: String(batch.partition) }, Math.max(0, Number(batch.offsetLag())));
     }),
   });
   return {
     joined: () => joined,
     stop: () => consumer.disconnect(),
   };
+}
+
+/**
+ * The operator creates the order-events topic when it starts, and an installation starts every pod
+ * at once: until the topic exists, wait (not ready) instead of exiting, which would only put the pod
+ * in a crash loop and delay it further.
+ */
+async function subscribeOnceTopicExists(
+  consumer: Consumer,
+  deps: Pick<AnalyticsConsumerDeps, 'topic' | 'logger'>,
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await consumer.subscribe({ topic: deps.topic, fromBeginning: true });
+      return;
+    } catch (error) {
+      if ((error as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
+      if (attempt === 0)
+        deps.logger.warn({ topic: deps.topic }, 'waiting for the topic (the operator creates it)');
+      await sleep(Math.min(5_000, 200 * 2 ** attempt));
+    }
+  }
 }

@@ -8,9 +8,9 @@ import { createMetricsRegistry } from '@boxoffice/platform/metrics';
 import { startOpsServer } from '@boxoffice/platform/ops-server';
 import { createPool } from '@boxoffice/platform/postgres';
 import { stopTelemetry } from '@boxoffice/platform/telemetry/lifecycle';
-import { Counter } from 'prom-client';
 import { analyticsGroupId, readAnalyticsConfig } from './config.ts';
-import { startAnalyticsConsumer } from './consumer.ts';
+import { startAnalyticsConsumer, type AnalyticsConsumer } from './consumer.ts';
+import { analyticsMetrics } from './metrics.ts';
 
 const config = readAnalyticsConfig();
 const logger = createLogger('analytics');
@@ -19,29 +19,25 @@ const pool = createPool(config.DATABASE_URL, 4);
 const kafka = createKafka({ clientId: 'analytics', connection: kafkaConnection(config), logger });
 const groupId = config.ANALYTICS_GROUP_ID ?? analyticsGroupId(config.BOXOFFICE_PREFIX);
 
+// Alive (and not ready) while the consumer starts: it may wait for its topic.
+const started: { consumer?: AnalyticsConsumer } = {};
+const ops = await startOpsServer({
+  port: config.PORT,
+  registry,
+  checks: {
+    consumer: () => started.consumer?.joined() ?? false,
+    postgres: async () => (await pool.query('SELECT 1')).rowCount === 1,
+  },
+});
 const consumer = await startAnalyticsConsumer({
   kafka,
   pool,
   topic: sharedTopics(config.BOXOFFICE_PREFIX).orderEvents,
   groupId,
   logger,
-  metrics: {
-    events: new Counter({
-      name: 'boxoffice_analytics_events_total',
-      help: 'Order events read by the analytics consumer, by outcome (applied, duplicate, unreadable)',
-      labelNames: ['outcome'],
-      registers: [registry],
-    }),
-  },
+  metrics: analyticsMetrics(registry),
 });
-const ops = await startOpsServer({
-  port: config.PORT,
-  registry,
-  checks: {
-    consumer: () => consumer.joined(),
-    postgres: async () => (await pool.query('SELECT 1')).rowCount === 1,
-  },
-});
+started.consumer = consumer;
 logger.info({ port: config.PORT, groupId }, 'analytics started');
 
 let stopping = false;

@@ -2,12 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { newOrderId, type OrderEvent } from '@boxoffice/inventory';
 import { createLogger } from '@boxoffice/platform/logger';
 import { sharedTopics } from '@boxoffice/platform/kafka';
-import { eventually, kafkaAs } from '@boxoffice/testkit';
-import { Counter, Registry } from 'prom-client';
+import { eventually, grantKafkaAcls, kafkaAs } from '@boxoffice/testkit';
+import { Registry } from 'prom-client';
+import { ensureTopic } from '@boxoffice/store';
 import { eventOnSale } from '../../store/test/fixtures.ts';
 import { PurchasePath } from '../../purchase-api/test/purchase-path.ts';
 import { analyticsGroupId } from '../src/config.ts';
 import { startAnalyticsConsumer, type AnalyticsConsumer } from '../src/consumer.ts';
+import { analyticsMetrics, type AnalyticsMetrics } from '../src/metrics.ts';
 import { clearSalesProjection } from '../src/projection-store.ts';
 
 /** What the orders table says, per ticket type and channel, in the projection's terms. */
@@ -49,25 +51,20 @@ describe('sales analytics projection of the order events (real Kafka, PostgreSQL
   });
   const args = [event.namespace, event.name];
   let consumer: AnalyticsConsumer | undefined;
-  let events: Counter;
+  let metrics: AnalyticsMetrics;
   const start = async (groupId: string) => {
-    events = new Counter({
-      name: 'events',
-      help: 'events',
-      labelNames: ['outcome'],
-      registers: [new Registry()],
-    });
+    metrics = analyticsMetrics(new Registry());
     consumer = await startAnalyticsConsumer({
       kafka: kafkaAs('analytics', `${path.prefix}-analytics`),
       pool: path.pool,
       topic: sharedTopics(path.prefix).orderEvents,
       groupId,
       logger: createLogger('analytics', process.env.TEST_LOG_LEVEL ?? 'warn'),
-      metrics: { events },
+      metrics,
     });
   };
   const counted = async (outcome: string) =>
-    (await events.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
+    (await metrics.events.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
   const rows = async (sql: string, values = args) => (await path.pool.query(sql, values)).rows;
 
   beforeAll(async () => {
@@ -132,6 +129,13 @@ describe('sales analytics projection of the order events (real Kafka, PostgreSQL
     await eventually(async () => expect(await rows(FROM_PROJECTION)).toEqual(fromOrders), {
       timeoutMs: 30_000,
     });
+    // Drained: nothing left behind on the topic's one partition, and every batch was timed.
+    await eventually(async () =>
+      expect((await metrics.lag.get()).values).toEqual([{ labels: { partition: '0' }, value: 0 }]),
+    );
+    expect(
+      (await metrics.batchDuration.get()).values.find((v) => v.metricName?.endsWith('_count'))?.value,
+    ).toBeGreaterThan(0);
     const rejected = await rows(REJECTED_FROM_ORDERS);
     expect(rejected.length).toBeGreaterThan(0);
     expect(await rows(REJECTED_FROM_PROJECTION)).toEqual(rejected);
@@ -193,5 +197,52 @@ describe('sales analytics projection of the order events (real Kafka, PostgreSQL
     expect(await rows(FROM_PROJECTION)).toEqual(before);
     // Read once each: the consumer moves past what it applied instead of reading it again.
     expect(await counted('duplicate')).toBe(2);
+  });
+
+  it('waits for the order-events topic when it starts before the operator made it, then reads it', async () => {
+    // An installation of its own, whose shared topics do not exist yet.
+    const prefix = `${path.prefix}-late`;
+    await grantKafkaAcls(prefix);
+    const topic = sharedTopics(prefix).orderEvents;
+    const late = startAnalyticsConsumer({
+      kafka: kafkaAs('analytics', `${prefix}-analytics`),
+      pool: path.pool,
+      topic,
+      groupId: analyticsGroupId(prefix),
+      logger: createLogger('analytics', process.env.TEST_LOG_LEVEL ?? 'warn'),
+      metrics: analyticsMetrics(new Registry()),
+    });
+    let started = false;
+    void late.then(() => (started = true));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(started).toBe(false);
+    const admin = kafkaAs('operator', `${prefix}-operator`).admin();
+    await admin.connect();
+    await ensureTopic(admin, topic, 1);
+    await admin.disconnect();
+    const consumer = await late;
+    try {
+      const producer = kafkaAs('allocator', `${prefix}-producer`).producer();
+      await producer.connect();
+      const held: OrderEvent = {
+        v: 1,
+        kind: 'order.held',
+        event: { namespace: prefix, name: 'late' },
+        orderId: newOrderId(),
+        at: new Date().toISOString(),
+        ticketType: 'standard',
+        quantity: 1,
+        amountMinor: 1500,
+        currency: 'EUR',
+      };
+      await producer.send({ topic, messages: [{ key: held.orderId, value: JSON.stringify(held) }] });
+      await producer.disconnect();
+      await eventually(async () => {
+        expect(consumer.joined()).toBe(true);
+        expect(await rows(FROM_PROJECTION, [prefix, 'late'])).toHaveLength(1);
+      });
+    } finally {
+      await consumer.stop();
+    }
   });
 });

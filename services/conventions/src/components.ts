@@ -8,6 +8,7 @@ export const COMPONENTS = {
   'purchase-api': { port: 8080, portEnv: 'PURCHASE_API_PORT' },
   'query-api': { port: 8081, portEnv: 'QUERY_API_PORT' },
   allocator: { port: 8082, portEnv: 'PORT' },
+  analytics: { port: 8083, portEnv: 'PORT' },
 } as const;
 
 export type ComponentName = keyof typeof COMPONENTS;

@@ -10,3 +10,4 @@ export * from './sales-channel.ts';
 export * from './order-events.ts';
 export * from './sales-deltas.ts';
 export * from './waiting-list.ts';
+export * from './checkin.ts';

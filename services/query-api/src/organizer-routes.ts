@@ -91,7 +91,7 @@ export function organizerRoutes(deps: {
       operationId: 'getSalesSummary',
       method: 'get',
       path: `${base}/sales`,
-      summary: 'Live sales of an event per ticket type: capacity, held, sold, remaining, revenue',
+      summary: 'Live sales of an event per ticket type: capacity, held, sold, remaining, revenue, checked in',
       tags: ['organizers'],
       middleware: organizer,
       request: { params: eventParams },
@@ -109,6 +109,7 @@ export function organizerRoutes(deps: {
                   remaining: z.number(),
                   revenueMinor: z.number(),
                   currency: z.string(),
+                  checkedIn: z.number().describe('Tickets admitted at the door'),
                 }),
               ),
             })

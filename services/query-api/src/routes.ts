@@ -12,6 +12,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { availabilityStreamRoute, type AvailabilityStreamDeps } from './availability-stream.ts';
 import { QueryErrors } from './errors.ts';
+import { checkinRoutes } from './checkin-routes.ts';
 import { organizerRoutes } from './organizer-routes.ts';
 import { getOrderRoute, orderParams, ownOrderReader, toOrderView, orderDetailsView } from './order-read.ts';
 
@@ -118,6 +119,7 @@ export function queryRoutes(deps: {
     }),
     availabilityStreamRoute(deps.streams),
     ...organizerRoutes(deps),
+    ...checkinRoutes(deps),
     getOrderRoute({ pool: deps.pool, authenticated, notFound: QueryErrors.OrderNotFound }),
     defineRoute({
       operationId: 'getOrderTickets',

@@ -93,6 +93,7 @@ describe('organizer API (real PostgreSQL, Kafka, Redis)', () => {
         remaining: 12,
         revenueMinor: 0,
         currency: 'EUR',
+        checkedIn: 0,
       },
     ]);
   });

@@ -41,3 +41,4 @@ export {
   type IdleWaitingShard,
   type BuyerWaitingEntry,
 } from './waiting-list-queries.ts';
+export { checkInTicket, type CheckinOutcome } from './checkins.ts';

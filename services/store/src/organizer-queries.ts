@@ -11,6 +11,8 @@ export interface TicketTypeSales {
   remaining: number;
   revenueMinor: number;
   currency: string;
+  /** Tickets admitted at the door (check-in). */
+  checkedIn: number;
 }
 
 /** The live state per ticket type, from the shards and the orders (the source of truth, not the projection). */
@@ -22,12 +24,15 @@ export async function salesSummary(pool: pg.Pool, event: EventKey): Promise<Tick
     sold: number;
     currency: string;
     revenue_minor: string;
+    checked_in: number;
   }>(
     `SELECT t.name AS ticket_type, t.currency,
             coalesce(sum(s.capacity), 0)::int AS capacity, coalesce(sum(s.held), 0)::int AS held,
             coalesce(sum(s.sold), 0)::int AS sold,
             (SELECT coalesce(sum(o.amount_minor), 0) FROM orders o
-              WHERE o.event_id = e.id AND o.ticket_type = t.name AND o.status = 'CONFIRMED') AS revenue_minor
+              WHERE o.event_id = e.id AND o.ticket_type = t.name AND o.status = 'CONFIRMED') AS revenue_minor,
+            (SELECT count(*) FROM ticket_admissions a
+              WHERE a.event_id = e.id AND a.ticket_type = t.name)::int AS checked_in
        FROM events e JOIN ticket_types t ON t.event_id = e.id
        LEFT JOIN inventory_shards s ON s.event_id = e.id AND s.ticket_type = t.name
       WHERE e.namespace = $1 AND e.name = $2 AND t.retired_at IS NULL
@@ -49,6 +54,7 @@ export async function salesSummary(pool: pg.Pool, event: EventKey): Promise<Tick
     remaining: r.capacity - r.held - r.sold,
     revenueMinor: Number(r.revenue_minor),
     currency: r.currency,
+    checkedIn: r.checked_in,
   }));
 }
 
