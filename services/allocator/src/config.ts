@@ -9,6 +9,8 @@ export const allocatorConfig = z.object({
   PORT: env.port(8082),
   /** Partitions of the event processed in parallel by this consumer. */
   PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(256).default(8),
+  /** TEST-ONLY (fault-point.ts): where the fault-injection suite crashes the process. Unset in deployments. */
+  BOXOFFICE_FAULT_POINT: z.string().optional(),
 });
 export type AllocatorConfig = z.infer<typeof allocatorConfig>;
 

@@ -12,6 +12,7 @@ import { createRedis, redisKeyPrefix } from '@boxoffice/platform/redis';
 import { stopTelemetry } from '@boxoffice/platform/telemetry/lifecycle';
 import { startAllocator } from './allocator.ts';
 import { readAllocatorConfig } from './config.ts';
+import { faultPoints } from './fault-point.ts';
 import { allocatorMetrics } from './metrics.ts';
 
 const config = readAllocatorConfig();
@@ -36,6 +37,7 @@ const allocator = await startAllocator({
   metrics: allocatorMetrics(registry),
   logger,
   partitionsConcurrently: config.PARTITIONS_CONCURRENTLY,
+  faults: faultPoints(config.BOXOFFICE_FAULT_POINT),
 });
 const probes = probeDependencies(registry, {
   postgresql: () => pool.query('SELECT 1'),
