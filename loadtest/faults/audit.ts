@@ -22,11 +22,6 @@ export interface AuditResult {
    * otherwise it expires after the event's hold TTL.
    */
   untoldActive: number;
-  /**
-   * The longest time after the injection that a shard held no new order while it still had stock
-   * (from the orders' allocation times): how long the fault stopped the slowest shard.
-   */
-  longestShardStallSeconds: number;
 }
 
 const FINAL = ['HELD', 'CONFIRMED', 'EXPIRED', 'RELEASED', 'REFUND_REQUIRED', 'REJECTED'];
@@ -41,7 +36,6 @@ export async function auditSale(
   pool: pg.Pool,
   eventId: string,
   accepted: AcceptedOrder[],
-  injectedAt: Date,
   settleTimeoutMs = 120_000,
 ): Promise<AuditResult> {
   const started = Date.now();
@@ -82,20 +76,7 @@ export async function auditSale(
     `SELECT id FROM orders WHERE event_id = $1 AND status IN ('HELD', 'CONFIRMED')`,
     [eventId],
   );
-  // Gaps between consecutive holds of each shard, counted from the injection; a shard that sold
-  // out has no later hold, so its silence after that is no stall.
-  const stall = await pool.query<{ seconds: number | null }>(
-    `SELECT max(extract(epoch FROM at - previous))::float8 AS seconds FROM (
-       SELECT at, lag(at) OVER (PARTITION BY shard ORDER BY at) AS previous FROM (
-         SELECT shard, created_at AS at FROM orders
-         WHERE event_id = $1 AND status IN ('HELD', 'CONFIRMED') AND created_at >= $2
-         UNION ALL SELECT DISTINCT shard, $2::timestamptz FROM inventory_shards WHERE event_id = $1
-       ) AS holds
-     ) AS gaps`,
-    [eventId, injectedAt],
-  );
   return {
-    longestShardStallSeconds: stall.rows[0]?.seconds ?? 0,
     violations,
     orders: Object.fromEntries(states.rows.map((r) => [r.status, Number(r.n)])),
     settledSeconds,

@@ -55,15 +55,13 @@ export const allocatorKillBetweenCommits: Fault = {
   id: 'allocator-kill-between-commits',
   title: 'allocator `kill -9` between the PostgreSQL commit and the Kafka offset commit',
   injection:
-    'allocator-0 runs with the test-only fault point `BOXOFFICE_FAULT_POINT=before-offset-commit@150`: on its 150th batch, after the transaction committed and the batch was produced, it sends itself SIGKILL; a replacement allocator starts at once',
-  allocatorEnv: (i) => (i === 0 ? { BOXOFFICE_FAULT_POINT: 'before-offset-commit@150' } : {}),
+    'a third allocator joins mid-sale with the test-only fault point `BOXOFFICE_FAULT_POINT=before-offset-commit@10`: on its 10th batch, after the transaction committed and the batch was produced, it sends itself SIGKILL; a replacement allocator starts at once',
   async inject(ctx) {
-    const victim = ctx.allocators[0]!;
-    if (victim.child.exitCode === null && victim.child.signalCode === null)
-      await Promise.race([once(victim.child, 'exit'), sleep(60_000)]);
+    const victim = await ctx.startAllocator('allocator-victim', { BOXOFFICE_FAULT_POINT: 'before-offset-commit@10' });
+    await Promise.race([once(victim.child, 'exit'), sleep(60_000)]);
     ctx.injected();
-    ctx.note(`allocator-0 ended by ${victim.child.signalCode ?? `exit ${victim.child.exitCode}`}`);
-    await ctx.startAllocator('allocator-0-replacement');
+    ctx.note(`the victim ended by ${victim.child.signalCode ?? `exit ${victim.child.exitCode}`}`);
+    await ctx.startAllocator('allocator-replacement');
   },
   async verify(ctx) {
     const duplicates = await duplicatesSeen(ctx);

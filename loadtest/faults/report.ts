@@ -28,7 +28,7 @@ export function faultTable(runs: FaultRun[], versions: string[]): string {
       `**${r.title}**<br>${r.injection}`,
       `${r.load.rate}/s for ${r.load.seconds} s; ${r.load.capacity.toLocaleString('en')} tickets, ${r.load.shards} shards, ${r.load.allocators} allocators; injected at ${r.injectedAtSeconds.toFixed(1)} s (load average ${r.loadAverage.toFixed(1)})`,
       `${r.requests.toLocaleString('en')} (${statuses(r.answers)})`,
-      `${served(r)}; longest shard stall ${r.audit.longestShardStallSeconds.toFixed(1)} s`,
+      `${served(r)}; longest shard stall ${r.longestShardStallSeconds.toFixed(1)} s`,
       `${states(r.audit.orders)}; all final ${r.audit.settledSeconds.toFixed(1)} s after the load${r.audit.untoldActive ? `; ${r.audit.untoldActive} held without a 201/202 (see below)` : ''}`,
       r.audit.violations.length === 0 ? 'clean' : `**${r.audit.violations.length} violations**: ${r.audit.violations.join('; ')}`,
       r.notes.join('; '),

@@ -22,6 +22,7 @@ import {
 import { startService, stopAll, waitReady, type PlatformProcess } from '../platform-processes.ts';
 import { auditSale, type AcceptedOrder, type AuditResult } from './audit.ts';
 import { Probe, secondsUntilServed } from './probe.ts';
+import { ShardWatch } from './shard-watch.ts';
 import type { FaultableKafka, FaultablePostgres, FaultableRedis } from './servers.ts';
 
 /** The load every fault runs under: a flash sale at a constant arrival rate. */
@@ -80,6 +81,8 @@ export interface FaultRun {
   /** The machine's 1-minute load average when the fault was injected (its 2 cores are shared). */
   loadAverage: number;
   secondsUntilServed: number | null;
+  /** The longest time after the injection that a shard with stock allocated nothing (ShardWatch). */
+  longestShardStallSeconds: number;
   audit: AuditResult;
   notes: string[];
   logDir: string;
@@ -197,6 +200,7 @@ export async function runFault(
       join(logDir, 'summary.json'),
       { args: [`--out=json=${samples}`] },
     );
+    const watch = new ShardWatch(pool, eventId);
     const probe = new Probe(`${purchase.url}/v1/events/${event.namespace}/${event.name}/orders`, probeTokens);
     await sleep(load.injectAfterSeconds * 1000);
     const injecting = Date.now();
@@ -204,6 +208,8 @@ export async function runFault(
     injectedAt ??= injecting;
     const loadAverage = loadavg()[0]!;
     const k6Run = await k6;
+    const loadEnded = Date.now();
+    watch.stop();
     if (k6Run.code !== 0) notes.push(`k6 exited with ${k6Run.code}: ${k6Run.output.slice(-500)}`);
     await probe.stop();
 
@@ -212,7 +218,7 @@ export async function runFault(
       answers[String(a.status)] = (answers[String(a.status)] ?? 0) + 1;
       if ((a.status === 201 || a.status === 202) && a.orderId) accepted.push({ id: a.orderId, status: a.status });
     }
-    const audit = await auditSale(pool, eventId, accepted, new Date(injectedAt));
+    const audit = await auditSale(pool, eventId, accepted);
     audit.violations.push(...((await fault.verify?.(ctx)) ?? []));
     return {
       id: fault.id,
@@ -224,6 +230,7 @@ export async function runFault(
       injectedAtSeconds: (injectedAt - started) / 1000,
       loadAverage,
       secondsUntilServed: secondsUntilServed(probe.answers, injectedAt) ?? null,
+      longestShardStallSeconds: watch.longestStallSeconds(injectedAt, loadEnded),
       audit,
       notes,
       logDir,
