@@ -20,7 +20,10 @@ try {
     console.error(JSON.stringify({ ...run, load: undefined }, null, 2));
   }
 } finally {
-  await world.stop();
+  // FAULTS_KEEP=1 leaves the servers running after a failed audit, to look at what went wrong.
+  const keep = process.env.FAULTS_KEEP === '1' && runs.some((r) => r.audit.violations.length > 0);
+  if (keep) console.error(`faults: servers kept running: ${JSON.stringify(world.settings)}`);
+  else await world.stop();
 }
 const failed = runs.filter((r) => r.audit.violations.length > 0);
 if (!only) writeReport(runs, world.versions);
