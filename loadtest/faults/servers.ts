@@ -25,11 +25,21 @@ export interface FaultableServer {
   remove(): Promise<void>;
 }
 
-/** A fresh directory for `name`; a server a crashed earlier run left behind is stopped first. */
+/**
+ * A fresh directory for `name`, of this process only (`npm run faults` and the short version in
+ * `npm test` may run at once). Servers that an earlier run, now gone, left behind are stopped.
+ */
 const dirFor = async (name: string): Promise<string> => {
-  const dir = join(depsStateDir, 'faults', name);
-  if (existsSync(dir))
+  const root = join(depsStateDir, 'faults');
+  mkdirSync(root, { recursive: true });
+  for (const entry of readdirSync(root)) {
+    const owner = Number(/-(\d+)$/.exec(entry)?.[1]);
+    if (!owner || owner === process.pid || isAlive(owner)) continue;
+    const dir = join(root, entry);
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.pid'))) await stopDaemon(join(dir, file), 5_000);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const dir = join(root, `${name}-${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   return dir;
