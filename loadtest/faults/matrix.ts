@@ -57,8 +57,9 @@ export const allocatorKillBetweenCommits: Fault = {
   injection:
     'a third allocator joins mid-sale with the test-only fault point `BOXOFFICE_FAULT_POINT=before-offset-commit@10`: on its 10th batch, after the transaction committed and the batch was produced, it sends itself SIGKILL; a replacement allocator starts at once',
   async inject(ctx) {
-    const victim = await ctx.startAllocator('allocator-victim', { BOXOFFICE_FAULT_POINT: 'before-offset-commit@10' });
-    await Promise.race([once(victim.child, 'exit'), sleep(60_000)]);
+    // Not waited for: it may reach its fault point before its readiness is seen.
+    const victim = await ctx.startAllocator('allocator-victim', { BOXOFFICE_FAULT_POINT: 'before-offset-commit@10' }, false);
+    await Promise.race([once(victim.child, 'exit'), sleep(120_000)]);
     ctx.injected();
     ctx.note(`the victim ended by ${victim.child.signalCode ?? `exit ${victim.child.exitCode}`}`);
     await ctx.startAllocator('allocator-replacement');

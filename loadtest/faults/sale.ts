@@ -47,7 +47,7 @@ export interface FaultContext {
   servers: { postgres?: FaultablePostgres; redis?: FaultableRedis; kafka?: FaultableKafka };
   allocators: PlatformProcess[];
   /** Starts another allocator process (a Deployment replacing a pod); application_name = its name. */
-  startAllocator(name: string, env?: NodeJS.ProcessEnv): Promise<PlatformProcess>;
+  startAllocator(name: string, env?: NodeJS.ProcessEnv, ready?: boolean): Promise<PlatformProcess>;
   /** The moment the fault happened (defaults to when `inject` was called). */
   injected(at?: number): void;
   note(text: string): void;
@@ -144,8 +144,8 @@ export async function runFault(
     eventId,
     servers: world.servers,
     allocators: [],
-    async startAllocator(name, env = {}) {
-      const allocator = await spawnAllocator(service, event, name, env);
+    async startAllocator(name, env = {}, ready = true) {
+      const allocator = await spawnAllocator(service, event, name, env, ready);
       processes.push(allocator);
       ctx.allocators.push(allocator);
       return allocator;
@@ -248,6 +248,7 @@ async function spawnAllocator(
   event: EventKey,
   name: string,
   env: NodeJS.ProcessEnv,
+  ready: boolean,
 ): Promise<PlatformProcess> {
   const port = await freePort();
   // application_name: the fault suite finds this allocator's PostgreSQL sessions by it.
@@ -266,7 +267,7 @@ async function spawnAllocator(
     },
     service.logDir,
   );
-  await waitReady(allocator);
+  if (ready) await waitReady(allocator, 120_000);
   return allocator;
 }
 
