@@ -61,7 +61,9 @@ export async function auditSale(
     (a) => a.status === 201 && found.has(a.id) && !['HELD', 'CONFIRMED'].includes(found.get(a.id)!),
   );
   if (lostHolds.length > 0)
-    violations.push(`${lostHolds.length} orders answered 201 are not held (e.g. ${lostHolds[0]!.id}: ${found.get(lostHolds[0]!.id)})`);
+    violations.push(
+      `${lostHolds.length} orders answered 201 are not held (e.g. ${lostHolds[0]!.id}: ${found.get(lostHolds[0]!.id)})`,
+    );
   const twice = await pool.query<{ code: string }>(
     `SELECT t.code FROM tickets t JOIN orders o ON o.id = t.order_id WHERE o.event_id = $1 GROUP BY t.code HAVING count(*) > 1`,
     [eventId],

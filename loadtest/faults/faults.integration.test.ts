@@ -15,7 +15,13 @@ import { FaultableRedis } from './servers.ts';
  * really happened.
  */
 describe('faults under load (real platform, k6, invariant audit)', () => {
-  const short: Partial<SaleLoad> = { rate: 30, seconds: 20, capacity: 400, buyers: 400, injectAfterSeconds: 4 };
+  const short: Partial<SaleLoad> = {
+    rate: 30,
+    seconds: 20,
+    capacity: 400,
+    buyers: 400,
+    injectAfterSeconds: 4,
+  };
   let redis: FaultableRedis;
   let world: Parameters<typeof runFault>[1];
   beforeAll(async () => {

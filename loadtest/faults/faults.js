@@ -32,5 +32,6 @@ export default function () {
     timeout: '30s',
   });
   answers.add(1, { status: String(res.status) });
-  if (res.status === 201 || res.status === 202) accepted.add(1, { status: String(res.status), id: res.json('id') });
+  if (res.status === 201 || res.status === 202)
+    accepted.add(1, { status: String(res.status), id: res.json('id') });
 }

@@ -9,7 +9,9 @@ const SESSION_TIMEOUT_SECONDS = 30;
 /** Commands the live allocators found already applied (redelivered), from their /metrics. */
 async function duplicatesSeen(ctx: FaultContext): Promise<number> {
   let total = 0;
-  for (const allocator of ctx.allocators.filter((a) => a.child.exitCode === null && a.child.signalCode === null)) {
+  for (const allocator of ctx.allocators.filter(
+    (a) => a.child.exitCode === null && a.child.signalCode === null,
+  )) {
     const text = await fetch(`${allocator.url}/metrics`)
       .then((r) => r.text())
       .catch(() => '');
@@ -20,7 +22,10 @@ async function duplicatesSeen(ctx: FaultContext): Promise<number> {
 }
 
 /** The PostgreSQL session of allocator `name` that is inside a transaction right now, if any. */
-async function openTransaction(ctx: FaultContext, name?: string): Promise<{ pid: number; xact_start: Date } | undefined> {
+async function openTransaction(
+  ctx: FaultContext,
+  name?: string,
+): Promise<{ pid: number; xact_start: Date } | undefined> {
   const { rows } = await ctx.pool.query<{ pid: number; xact_start: Date }>(
     `SELECT pid, xact_start FROM pg_stat_activity
      WHERE datname = current_database() AND xact_start IS NOT NULL AND pid <> pg_backend_pid()
@@ -42,7 +47,8 @@ async function freezeInTransaction(ctx: FaultContext, allocator: PlatformProcess
     if (open) {
       allocator.child.kill('SIGSTOP');
       const still = await openTransaction(ctx, allocator.name);
-      if (still && still.pid === open.pid && still.xact_start.getTime() === open.xact_start.getTime()) return true;
+      if (still && still.pid === open.pid && still.xact_start.getTime() === open.xact_start.getTime())
+        return true;
       allocator.child.kill('SIGCONT');
     }
     await sleep(2);
@@ -58,7 +64,11 @@ export const allocatorKillBetweenCommits: Fault = {
     'a third allocator joins mid-sale with the test-only fault point `BOXOFFICE_FAULT_POINT=before-offset-commit@10`: on its 10th batch, after the transaction committed and the batch was produced, it sends itself SIGKILL; a replacement allocator starts at once',
   async inject(ctx) {
     // Not waited for: it may reach its fault point before its readiness is seen.
-    const victim = await ctx.startAllocator('allocator-victim', { BOXOFFICE_FAULT_POINT: 'before-offset-commit@10' }, false);
+    const victim = await ctx.startAllocator(
+      'allocator-victim',
+      { BOXOFFICE_FAULT_POINT: 'before-offset-commit@10' },
+      false,
+    );
     await Promise.race([once(victim.child, 'exit'), sleep(120_000)]);
     ctx.injected();
     ctx.note(`the victim ended by ${victim.child.signalCode ?? `exit ${victim.child.exitCode}`}`);
@@ -74,7 +84,8 @@ export const allocatorKillBetweenCommits: Fault = {
 export const kafkaBrokerKill: Fault = {
   id: 'kafka-broker-kill',
   title: 'Kafka broker `kill -9`, restarted 5 s later',
-  injection: 'the only broker (KRaft, single node) killed with SIGKILL mid-sale; started again on its ports and log directory after 5 s',
+  injection:
+    'the only broker (KRaft, single node) killed with SIGKILL mid-sale; started again on its ports and log directory after 5 s',
   async inject(ctx) {
     const kafka = ctx.servers.kafka!;
     await kafka.crash();
@@ -82,7 +93,9 @@ export const kafkaBrokerKill: Fault = {
     await sleep(5_000);
     const restarting = Date.now();
     await kafka.restart();
-    ctx.note(`broker answering again ${((Date.now() - restarting) / 1000).toFixed(1)} s after its restart began`);
+    ctx.note(
+      `broker answering again ${((Date.now() - restarting) / 1000).toFixed(1)} s after its restart began`,
+    );
   },
 };
 
@@ -95,18 +108,23 @@ export const zombieAllocator: Fault = {
     const zombie = ctx.allocators[0]!;
     const inTransaction = await freezeInTransaction(ctx, zombie);
     ctx.injected();
-    ctx.note(inTransaction ? 'frozen inside its batch transaction' : 'frozen (not caught inside a transaction)');
+    ctx.note(
+      inTransaction ? 'frozen inside its batch transaction' : 'frozen (not caught inside a transaction)',
+    );
     await sleep((SESSION_TIMEOUT_SECONDS + 15) * 1000);
     zombie.child.kill('SIGCONT');
     await sleep(5_000);
-    ctx.note(`zombie still running after SIGCONT: ${zombie.child.exitCode === null && zombie.child.signalCode === null}`);
+    ctx.note(
+      `zombie still running after SIGCONT: ${zombie.child.exitCode === null && zombie.child.signalCode === null}`,
+    );
   },
 };
 
 export const postgresImmediateStop: Fault = {
   id: 'postgres-immediate-stop',
   title: 'PostgreSQL `pg_ctl stop -m immediate` mid-batch, restarted 3 s later',
-  injection: 'PostgreSQL stopped with `pg_ctl -m immediate` while an allocator was inside a batch transaction; started again (WAL replay) after 3 s',
+  injection:
+    'PostgreSQL stopped with `pg_ctl -m immediate` while an allocator was inside a batch transaction; started again (WAL replay) after 3 s',
   async inject(ctx) {
     const deadline = Date.now() + 10_000;
     while (!(await openTransaction(ctx)) && Date.now() < deadline) await sleep(2);
@@ -120,7 +138,8 @@ export const postgresImmediateStop: Fault = {
 export const redisKill: Fault = {
   id: 'redis-kill',
   title: 'Redis `kill -9`, restarted 5 s later (empty)',
-  injection: 'redis-server killed with SIGKILL mid-sale (no persistence: it comes back empty); started again on its port after 5 s',
+  injection:
+    'redis-server killed with SIGKILL mid-sale (no persistence: it comes back empty); started again on its port after 5 s',
   async inject(ctx) {
     await ctx.servers.redis!.crash();
     ctx.injected();
@@ -137,7 +156,9 @@ export const slowPostgres: Fault = {
     const client = await ctx.pool.connect();
     try {
       await client.query('BEGIN');
-      await client.query('SELECT * FROM inventory_shards WHERE event_id = $1 AND shard = 0 FOR UPDATE', [ctx.eventId]);
+      await client.query('SELECT * FROM inventory_shards WHERE event_id = $1 AND shard = 0 FOR UPDATE', [
+        ctx.eventId,
+      ]);
       ctx.injected();
       await sleep(8_000);
       await client.query('COMMIT');

@@ -31,7 +31,10 @@ export class Probe {
           body: JSON.stringify({ ticketType: 'standard', quantity: 1 }),
           signal: AbortSignal.timeout(30_000),
         })
-          .then(async (r) => ({ status: r.status, body: (await r.json().catch(() => ({}))) as { id?: string } }))
+          .then(async (r) => ({
+            status: r.status,
+            body: (await r.json().catch(() => ({}))) as { id?: string },
+          }))
           .catch(() => ({ status: 0, body: {} as { id?: string } }));
         this.answers.push({ sentAt, answeredAt: Date.now(), status: answer.status, orderId: answer.body.id });
         await sleep(Math.max(0, intervalMs - (Date.now() - sentAt)));

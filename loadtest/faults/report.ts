@@ -30,7 +30,9 @@ export function faultTable(runs: FaultRun[], versions: string[]): string {
       `${r.requests.toLocaleString('en')} (${statuses(r.answers)})`,
       `${served(r)}; longest shard stall ${r.longestShardStallSeconds.toFixed(1)} s`,
       `${states(r.audit.orders)}; all final ${r.audit.settledSeconds.toFixed(1)} s after the load${r.audit.untoldActive ? `; ${r.audit.untoldActive} held without a 201/202 (see below)` : ''}`,
-      r.audit.violations.length === 0 ? 'clean' : `**${r.audit.violations.length} violations**: ${r.audit.violations.join('; ')}`,
+      r.audit.violations.length === 0
+        ? 'clean'
+        : `**${r.audit.violations.length} violations**: ${r.audit.violations.join('; ')}`,
       r.notes.join('; '),
     ]
       .map((cell) => cell.replaceAll('|', '\\|'))
@@ -54,5 +56,8 @@ export function writeReport(runs: FaultRun[], versions: string[]): void {
   const start = text.indexOf(BEGIN);
   const end = text.indexOf(END);
   if (start === -1 || end === -1) throw new Error(`${file} has no ${BEGIN} … ${END} markers`);
-  writeFileSync(file, `${text.slice(0, start + BEGIN.length)}\n${faultTable(runs, versions)}\n${text.slice(end)}`);
+  writeFileSync(
+    file,
+    `${text.slice(0, start + BEGIN.length)}\n${faultTable(runs, versions)}\n${text.slice(end)}`,
+  );
 }

@@ -216,7 +216,8 @@ export async function runFault(
     const { answers, accepted } = readSamples(samples);
     for (const a of probe.answers) {
       answers[String(a.status)] = (answers[String(a.status)] ?? 0) + 1;
-      if ((a.status === 201 || a.status === 202) && a.orderId) accepted.push({ id: a.orderId, status: a.status });
+      if ((a.status === 201 || a.status === 202) && a.orderId)
+        accepted.push({ id: a.orderId, status: a.status });
     }
     const audit = await auditSale(pool, eventId, accepted);
     audit.violations.push(...((await fault.verify?.(ctx)) ?? []));
@@ -280,7 +281,8 @@ function readSamples(file: string): { answers: Record<string, number>; accepted:
     const point = JSON.parse(line) as { metric: string; data: { tags: Record<string, string> } };
     const { tags } = point.data;
     if (point.metric === 'answers') answers[tags.status!] = (answers[tags.status!] ?? 0) + 1;
-    else if (point.metric === 'accepted') accepted.push({ id: tags.id!, status: Number(tags.status) as 201 | 202 });
+    else if (point.metric === 'accepted')
+      accepted.push({ id: tags.id!, status: Number(tags.status) as 201 | 202 });
   }
   return { answers, accepted };
 }

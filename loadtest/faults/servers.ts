@@ -6,7 +6,15 @@ import { kafkaJavaOptions, kafkaLibDir } from '../../scripts/deps/kafka.ts';
 import { depsStateDir } from '../../scripts/deps/paths.ts';
 import { asServerUser, serverHome, serverUser } from '../../scripts/deps/postgres-home.ts';
 import { binDir } from '../../scripts/deps/postgres.ts';
-import { freePort, isAlive, readPid, run, startDaemon, stopDaemon, waitUntil } from '../../scripts/deps/processes.ts';
+import {
+  freePort,
+  isAlive,
+  readPid,
+  run,
+  startDaemon,
+  stopDaemon,
+  waitUntil,
+} from '../../scripts/deps/processes.ts';
 import { startRedisServer } from '../../scripts/deps/redis.ts';
 
 /**
@@ -36,7 +44,8 @@ const dirFor = async (name: string): Promise<string> => {
     const owner = Number(/-(\d+)$/.exec(entry)?.[1]);
     if (!owner || owner === process.pid || isAlive(owner)) continue;
     const dir = join(root, entry);
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.pid'))) await stopDaemon(join(dir, file), 5_000);
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.pid')))
+      await stopDaemon(join(dir, file), 5_000);
     rmSync(dir, { recursive: true, force: true });
   }
   const dir = join(root, `${name}-${process.pid}`);

@@ -21,6 +21,8 @@ describe('the longest shard stall', () => {
   it('ends when the shard sold out, and outside the window', () => {
     const samples = [sample(0, [0, true]), sample(1000, [10, false]), sample(9000, [10, false])];
     expect(longestStall(samples, 0, 9000)).toBe(1000);
-    expect(longestStall([sample(0, [1, true]), sample(3000, [1, true]), sample(9000, [2, true])], 0, 4000)).toBe(3000);
+    expect(
+      longestStall([sample(0, [1, true]), sample(3000, [1, true]), sample(9000, [2, true])], 0, 4000),
+    ).toBe(3000);
   });
 });

@@ -34,7 +34,8 @@ const SCRAM_MECHANISMS = ['SCRAM-SHA-512', 'SCRAM-SHA-256'] as const;
 
 function hasLibs(): boolean {
   return (
-    existsSync(kafkaLibDir) && readdirSync(kafkaLibDir).some((file) => file.startsWith(`kafka_2.13-${KAFKA_VERSION}`))
+    existsSync(kafkaLibDir) &&
+    readdirSync(kafkaLibDir).some((file) => file.startsWith(`kafka_2.13-${KAFKA_VERSION}`))
   );
 }
 

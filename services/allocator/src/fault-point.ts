@@ -16,7 +16,9 @@ export interface FaultPoints {
 
 const none: FaultPoints = { reach: () => undefined };
 
-export function parseFaultPoint(value: string | undefined): { point: FaultPointName; nth: number } | undefined {
+export function parseFaultPoint(
+  value: string | undefined,
+): { point: FaultPointName; nth: number } | undefined {
   if (!value) return undefined;
   const match = /^(before-offset-commit)@([1-9]\d*)$/.exec(value);
   if (!match)
