@@ -45,7 +45,7 @@ async function postgresVersion(url: string): Promise<string | undefined> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    return `PostgreSQL ${(await client.query<{ v: string }>('SHOW server_version AS v')).rows[0]?.v}`;
+    return `PostgreSQL ${(await client.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version}`;
   } catch {
     return undefined;
   } finally {
