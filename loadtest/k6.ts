@@ -21,13 +21,14 @@ export function runK6(
   script: string,
   env: Record<string, string>,
   summaryFile: string,
-  options: { quiet?: boolean; echo?: boolean } = {},
+  options: { quiet?: boolean; echo?: boolean; args?: string[] } = {},
 ): Promise<K6Run> {
   const args = [
     'run',
     ...(options.quiet === false ? [] : ['--quiet']),
     '--no-usage-report',
     `--summary-export=${summaryFile}`,
+    ...(options.args ?? []),
     ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
     join(repoRoot, 'loadtest', script),
   ];

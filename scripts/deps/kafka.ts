@@ -24,8 +24,8 @@ import { freePort, run, startDaemon, waitUntil } from './processes.ts';
 /** Must match tools/kafka/pom.xml. */
 export const KAFKA_VERSION = '4.1.2';
 const pomDir = join(repoRoot, 'tools', 'kafka');
-export const libDir = join(cacheDir, `kafka-${KAFKA_VERSION}`, 'libs');
-const javaOptions = [
+export const kafkaLibDir = join(cacheDir, `kafka-${KAFKA_VERSION}`, 'libs');
+export const kafkaJavaOptions = [
   '-Xms256m',
   '-Xmx768m',
   `-Dlog4j2.configurationFile=${join(pomDir, 'log4j2.properties')}`,
@@ -34,7 +34,8 @@ const SCRAM_MECHANISMS = ['SCRAM-SHA-512', 'SCRAM-SHA-256'] as const;
 
 function hasLibs(): boolean {
   return (
-    existsSync(libDir) && readdirSync(libDir).some((file) => file.startsWith(`kafka_2.13-${KAFKA_VERSION}`))
+    existsSync(kafkaLibDir) &&
+    readdirSync(kafkaLibDir).some((file) => file.startsWith(`kafka_2.13-${KAFKA_VERSION}`))
   );
 }
 
@@ -121,7 +122,7 @@ export class Kafka implements Part {
       'install Maven (Debian: maven) so the Kafka jars can be resolved from Maven Central',
     );
     console.error(
-      `boxoffice deps: resolving Apache Kafka ${KAFKA_VERSION} from Maven Central into ${libDir}`,
+      `boxoffice deps: resolving Apache Kafka ${KAFKA_VERSION} from Maven Central into ${kafkaLibDir}`,
     );
     run(
       'mvn',
@@ -132,7 +133,7 @@ export class Kafka implements Part {
         join(pomDir, 'pom.xml'),
         'dependency:copy-dependencies',
         '-DincludeScope=runtime',
-        `-DoutputDirectory=${libDir}`,
+        `-DoutputDirectory=${kafkaLibDir}`,
       ],
       {
         what: `resolving Kafka ${KAFKA_VERSION} with Maven`,
@@ -166,7 +167,7 @@ export class Kafka implements Part {
       { mode: 0o600 },
     );
     chmodSync(config, 0o600);
-    const classpath = `${libDir}/*`;
+    const classpath = `${kafkaLibDir}/*`;
     if (!existsSync(join(dataDir, 'meta.properties'))) {
       mkdirSync(dataDir, { recursive: true });
       // SCRAM credentials live in the cluster metadata; KRaft bootstraps them at format time.
@@ -179,7 +180,7 @@ export class Kafka implements Part {
       run(
         'java',
         [
-          ...javaOptions,
+          ...kafkaJavaOptions,
           '-cp',
           classpath,
           'kafka.tools.StorageTool',
@@ -199,7 +200,7 @@ export class Kafka implements Part {
     const pid = startDaemon({
       name: 'kafka',
       command: 'java',
-      args: [...javaOptions, '-cp', classpath, 'kafka.Kafka', config],
+      args: [...kafkaJavaOptions, '-cp', classpath, 'kafka.Kafka', config],
       logFile,
       pidFile: this.state.pidFile('kafka'),
     });
@@ -277,9 +278,9 @@ export class Kafka implements Part {
         run(
           'java',
           [
-            ...javaOptions,
+            ...kafkaJavaOptions,
             '-cp',
-            `${libDir}/*`,
+            `${kafkaLibDir}/*`,
             'kafka.admin.ConfigCommand',
             '--bootstrap-server',
             settings.KAFKA_BROKERS!,

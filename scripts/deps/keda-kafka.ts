@@ -5,7 +5,7 @@ import { Kafka as KafkaClient, logLevel } from 'kafkajs';
 import type { Settings } from './env-file.ts';
 import { grantKedaAcls } from './kafka-acls.ts';
 import { kafkaConnectionFor, kafkaEnvFor, readKafkaUsers, type KafkaCredentials } from './kafka-users.ts';
-import { libDir } from './kafka.ts';
+import { kafkaLibDir } from './kafka.ts';
 import { repoRoot } from './paths.ts';
 import { run } from './processes.ts';
 
@@ -97,7 +97,7 @@ function addScramUser(settings: Settings, credentials: KafkaCredentials, file: s
       '-Xmx256m',
       `-Dlog4j2.configurationFile=${join(repoRoot, 'tools', 'kafka', 'log4j2.properties')}`,
       '-cp',
-      `${libDir}/*`,
+      `${kafkaLibDir}/*`,
       'kafka.admin.ConfigCommand',
       '--bootstrap-server',
       settings.KAFKA_BROKERS!,

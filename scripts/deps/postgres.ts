@@ -11,7 +11,7 @@ import { freePort, run, startDaemon, waitUntil } from './processes.ts';
 
 const MIN_MAJOR = 15;
 
-function binDir(): string {
+export function binDir(): string {
   const root = '/usr/lib/postgresql';
   const majors = existsSync(root)
     ? readdirSync(root)

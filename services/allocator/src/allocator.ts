@@ -5,6 +5,7 @@ import { allocatorGroupId, eventTopic } from '@boxoffice/store';
 import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
+import type { FaultPoints } from './fault-point.ts';
 import type { AllocatorMetrics } from './metrics.ts';
 import { shardBatchHandler } from './shard-consumer.ts';
 
@@ -18,6 +19,8 @@ export interface AllocatorDeps {
   metrics: AllocatorMetrics;
   logger: Logger;
   partitionsConcurrently: number;
+  /** Test-only crash points (fault-point.ts); none by default. */
+  faults?: FaultPoints;
 }
 
 export interface Allocator {
@@ -74,6 +77,7 @@ export async function startAllocator(deps: AllocatorDeps): Promise<Allocator> {
       topics: deps.topics,
       metrics: deps.metrics,
       logger: deps.logger,
+      faults: deps.faults,
       commitOffsets: (partition, offset) => consumer.commitOffsets([{ topic, partition, offset }]),
     }),
   });

@@ -7,19 +7,20 @@ import { createKafka, kafkaConnection, sharedTopics } from '@boxoffice/platform/
 import { createLogger } from '@boxoffice/platform/logger';
 import { createMetricsRegistry } from '@boxoffice/platform/metrics';
 import { startOpsServer } from '@boxoffice/platform/ops-server';
-import { createPool } from '@boxoffice/platform/postgres';
 import { createRedis, redisKeyPrefix } from '@boxoffice/platform/redis';
 import { stopTelemetry } from '@boxoffice/platform/telemetry/lifecycle';
 import { startAllocator } from './allocator.ts';
 import { readAllocatorConfig } from './config.ts';
+import { faultPoints } from './fault-point.ts';
 import { allocatorMetrics } from './metrics.ts';
+import { allocatorPool } from './pool.ts';
 
 const config = readAllocatorConfig();
 const event = { namespace: config.EVENT_NAMESPACE, name: config.EVENT_NAME };
 const logger = createLogger('allocator').child({ event: `${event.namespace}/${event.name}` });
 const registry = createMetricsRegistry('allocator');
 
-const pool = createPool(config.DATABASE_URL, config.PARTITIONS_CONCURRENTLY + 2);
+const pool = allocatorPool(config);
 const redis = createRedis(config.REDIS_URL, { name: 'allocator' });
 const kafka = createKafka({
   clientId: `allocator-${event.namespace}-${event.name}`,
@@ -36,6 +37,7 @@ const allocator = await startAllocator({
   metrics: allocatorMetrics(registry),
   logger,
   partitionsConcurrently: config.PARTITIONS_CONCURRENTLY,
+  faults: faultPoints(config.BOXOFFICE_FAULT_POINT),
 });
 const probes = probeDependencies(registry, {
   postgresql: () => pool.query('SELECT 1'),

@@ -14,6 +14,7 @@ import type { EachBatchPayload, KafkaMessage, Producer } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { deadLetterRequests, orderEventMessages, publishReplies } from './batch-messages.ts';
+import type { FaultPoints } from './fault-point.ts';
 import { applyIsolating, type AppliedBatch } from './isolated-batch.ts';
 import { initShardCounters, outcomeLabels, type AllocatorMetrics } from './metrics.ts';
 import { retryTransient } from './retry.ts';
@@ -30,6 +31,8 @@ export interface ShardConsumerDeps {
   metrics: AllocatorMetrics;
   logger: Logger;
   commitOffsets: (partition: number, nextOffset: string) => Promise<void>;
+  /** Test-only crash points (fault-point.ts). */
+  faults?: FaultPoints;
   /** Backoff while PostgreSQL is unavailable (defaults: 100 ms doubling up to 5 s). */
   retry?: { initialMs: number; maxMs: number };
 }
@@ -175,6 +178,8 @@ function batchHandler(deps: ShardConsumerDeps): (payload: EachBatchPayload) => P
       deps.metrics.batchSize.observe(labels, commands.length);
     }
 
+    // The batch is committed in PostgreSQL and produced, its offsets not yet committed (test-only).
+    deps.faults?.reach('before-offset-commit');
     resolveOffset(batch.lastOffset());
     const stopCommitTimer = deps.metrics.offsetCommitDuration.startTimer(labels);
     await deps.commitOffsets(shard, (BigInt(batch.lastOffset()) + 1n).toString());

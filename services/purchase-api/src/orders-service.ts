@@ -114,6 +114,7 @@ export function ordersService(deps: OrdersServiceDeps) {
     request: PlaceOrder,
     idemKey: string,
     fingerprint: string,
+    ownOrderId?: string,
   ): Promise<PlaceOrderResult | undefined> => {
     const remembered = await deps.redis
       .get(idemKey)
@@ -126,6 +127,9 @@ export function ordersService(deps: OrdersServiceDeps) {
       if (remembered.fingerprint && remembered.fingerprint !== fingerprint)
         return { kind: 'idempotency_conflict' };
       if (!remembered.orderId) return undefined;
+      // This request's own claim: it landed although its answer did not come in time (a command
+      // timeout), so no earlier request holds the key and this one must still produce its command.
+      if (remembered.orderId === ownOrderId) return undefined;
       const order = await findOrder(deps.pool, remembered.orderId);
       return order ? existingOrderResult(order) : { kind: 'pending', orderId: remembered.orderId };
     }
@@ -215,7 +219,7 @@ export function ordersService(deps: OrdersServiceDeps) {
         .then((ok) => ok === 'OK')
         .catch(() => false);
       if (!claimed) {
-        const earlier = await earlierOrder(request, idemKey, fingerprint);
+        const earlier = await earlierOrder(request, idemKey, fingerprint, orderId);
         if (earlier) return earlier;
       }
       const forget = (): Promise<unknown> => deps.redis.del(idemKey).catch(() => undefined);
