@@ -23,7 +23,7 @@ export default {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{services,operator,scripts,cdk8s,observability}/**/*.test.ts'],
+      testMatch: ['<rootDir>/{services,operator,scripts,cdk8s,observability,loadtest}/**/*.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', '\\.integration\\.test\\.ts$'],
     },
     {
