@@ -504,7 +504,7 @@ if (wanted('scaling')) growth = await costGrowth();
 
 let profileSummary = '';
 if (PROFILE) {
-  const rate = holdHalfPeak ?? 500;
+  const rate = Number(process.env.BENCH_PROFILE_RATE ?? holdHalfPeak ?? 500);
   const sections: string[] = [];
   for (const [title, capacity, deployed] of [
     ['a hold (c)', 100_000_000, false],

@@ -47,7 +47,7 @@ describe('the benchmark charts', () => {
     expect(written.sort()).toEqual(Object.values(CHART_FILES).sort());
     const latency = readFileSync(join(dir, CHART_FILES.latency), 'utf8');
     expect(latency).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
-    expect(latency).toContain('(c) boxoffice');
+    expect(latency).toContain('(c) boxoffice, a hold');
     expect(latency).toContain('(a) bare node:http ceiling');
     expect(latency).toContain('arrival rate (requests/s)');
     const flash = readFileSync(join(dir, CHART_FILES.flashSale), 'utf8');
@@ -62,7 +62,8 @@ describe('the benchmark charts', () => {
     expect(readdirSync(dir)).toEqual([CHART_FILES.latency]);
   }, 30_000);
 
-  it('names a variant in the legend by its letter and name', () => {
+  it('names a variant in the legend by its key, else by its letter and name', () => {
+    expect(shortVariant('(c) boxoffice: purchase-api → Kafka', 'boxoffice')).toBe('(c) boxoffice, a hold');
     expect(shortVariant('(c) boxoffice: purchase-api → Kafka')).toBe('(c) boxoffice');
     expect(shortVariant('(e) boxoffice as `npm start` deploys it: tracing')).toBe(
       '(e) boxoffice as npm start deploys it',

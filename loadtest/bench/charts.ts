@@ -35,8 +35,17 @@ export const CHART_FILES = {
   growth: 'bench-cost-growth.svg',
 } as const;
 
-/** Short names for the legend: the variant up to its first ": " (its letter and name). */
-export function shortVariant(variant: string): string {
+const LEGEND: Record<string, string> = {
+  bare: '(a) bare node:http ceiling',
+  naive: '(b) naive baseline',
+  boxoffice: '(c) boxoffice, a hold',
+  soldout: '(d) boxoffice, sold out',
+  deployed: '(e) boxoffice as deployed',
+};
+
+/** Short names for the legend: by the variant's key, else the variant up to its first ": ". */
+export function shortVariant(variant: string, key?: string): string {
+  if (key && LEGEND[key]) return LEGEND[key];
   const colon = variant.indexOf(': ');
   return (colon < 0 ? variant : variant.slice(0, colon)).replaceAll('`', '');
 }
@@ -54,7 +63,7 @@ function latencySpec(input: ChartInput): TopLevelSpec | undefined {
   const values = (input.results ?? []).flatMap((m) =>
     m.fixed.flatMap((f) =>
       (['p50', 'p95', 'p99'] as const).map((percentile) => ({
-        variant: shortVariant(m.variant),
+        variant: shortVariant(m.variant, m.key),
         rate: f.rate,
         percentile,
         // A log scale has no zero: a sub-millisecond answer is drawn at the axis' floor.
@@ -73,7 +82,7 @@ function latencySpec(input: ChartInput): TopLevelSpec | undefined {
     encoding: {
       x: { field: 'rate', type: 'quantitative', scale: { type: 'log' }, title: 'arrival rate (requests/s)' },
       y: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, title: 'latency (ms)' },
-      color: { field: 'variant', type: 'nominal', title: 'variant' },
+      color: { field: 'variant', type: 'nominal', title: 'variant', legend: { labelLimit: 400 } },
       strokeDash: { field: 'percentile', type: 'nominal', title: 'percentile' },
       detail: { field: 'percentile' },
     },
@@ -102,7 +111,7 @@ function flashSaleSpec(input: ChartInput): TopLevelSpec | undefined {
     encoding: {
       x: { field: 'second', type: 'quantitative', title: 'seconds since the sale opened' },
       y: { field: 'perSecond', type: 'quantitative', title: 'per second' },
-      color: { field: 'series', type: 'nominal', title: null },
+      color: { field: 'series', type: 'nominal', title: null, legend: { labelLimit: 400 } },
     },
   };
 }

@@ -22,6 +22,8 @@ function origin(url: string): string {
   return url;
 }
 
+const TRACING_PACKAGES = /^(@opentelemetry\/|import-in-the-middle|require-in-the-middle|shimmer)/;
+
 /**
  * Self time of each `.cpuprofile` in `dir` (written by `node --cpu-prof`), by origin and by
  * function: a Markdown summary of where a process spends its CPU, idle time left out.
@@ -51,8 +53,12 @@ export function summariseProfiles(dir: string, names: Map<number, string>, top =
         .map(([k, v]) => `| ${k} | ${share(v)} |`)
         .join('\n');
     const pid = Number(/\.(\d+)\.\d+\.\d+\.cpuprofile$/.exec(file)?.[1]);
+    // Tracing's own code is spread over many packages: their sum is its direct cost.
+    const tracing = [...byOrigin]
+      .filter(([o]) => TRACING_PACKAGES.test(o))
+      .reduce((sum, [, n]) => sum + n, 0);
     sections.push(
-      `### ${names.get(pid) ?? file}\n\nBusy samples: ${busy}.\n\n| origin | share of busy CPU |\n| --- | ---: |\n${rows(byOrigin)}\n\n| function (self time) | share |\n| --- | ---: |\n${rows(byFunction)}\n`,
+      `### ${names.get(pid) ?? file}\n\nBusy samples: ${busy}. OpenTelemetry and its module hooks (self time, all packages): ${share(tracing)}.\n\n| origin | share of busy CPU |\n| --- | ---: |\n${rows(byOrigin)}\n\n| function (self time) | share |\n| --- | ---: |\n${rows(byFunction)}\n`,
     );
   }
   return sections.join('\n');

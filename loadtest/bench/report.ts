@@ -101,6 +101,11 @@ const growthNames: Record<GrowthPoint['dimension'], string> = {
   events: 'events on sale at once (one allocator each, 4 shards)',
 };
 
+const scannedBy = (queries: string[] = []): string =>
+  queries.length === 0
+    ? ''
+    : ` (orders scanned by: ${queries.map((q) => `\`${q.replaceAll('|', '\\|')}\``).join('; ')})`;
+
 function growthSection(r: BenchReport): string {
   if (r.growth.length === 0) return '';
   const s = r.settings as { scaleVus?: number; scaleSeconds?: number; scaleRate?: number };
@@ -112,7 +117,7 @@ function growthSection(r: BenchReport): string {
             Object.entries(g.plans.seqScans)
               .map(([t, n]) => `${t} ${n}`)
               .join(', ') || 'none'
-          }`
+          }${scannedBy(g.plans.ordersScannedBy)}`
         : '';
       return `| ${growthNames[g.dimension]} | ${g.value.toLocaleString('en')} | ${g.allocators} | ${g.peak.confirmedHoldsPerSecond} | ${g.peak.p99} | ${g.fixed.achievedPerSecond} | ${g.fixed.p50} | ${g.fixed.p99} | ${g.peak.cpuMsPerRequest['purchase-api'] ?? 0} | ${g.peak.cpuMsPerRequest.allocator ?? 0} (${Math.round((allocatorCpu / g.peak.seconds / Math.max(1, g.allocators)) * 100)} % each) | ${g.peak.cpuMsPerRequest.postgres ?? 0} | ${g.peak.machineBusyPercent} % | ${plans}${g.fillSeconds ? ` (filled in ${g.fillSeconds} s)` : ''} |`;
     })

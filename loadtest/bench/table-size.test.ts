@@ -16,6 +16,10 @@ const log = `2026-12-01 23:40:01 UTC [123] LOG:  duration: 0.052 ms  plan:
 
 describe('the plan census of a table-size run', () => {
   it('counts the logged plans and their sequential scans by relation', () => {
-    expect(censusOf(log)).toEqual({ plans: 3, seqScans: { events: 1, orders: 1 } });
+    expect(censusOf(log)).toEqual({
+      plans: 3,
+      seqScans: { events: 1, orders: 1 },
+      ordersScannedBy: ['SELECT count(*) FROM orders'],
+    });
   });
 });
