@@ -52,13 +52,14 @@ const FLASH_TICKETS = Number(process.env.BENCH_FLASH_TICKETS ?? 100_000);
 const FLASH_REQUESTS = Number(process.env.BENCH_FLASH_REQUESTS ?? 500_000);
 const FLASH_VUS = Number(process.env.BENCH_FLASH_VUS ?? 256);
 const PROFILE = process.env.BENCH_PROFILE === '1';
+const PROFILE_WARMUP_MS = 3000;
 /** While tuning, BENCH_ONLY=boxoffice,soldout runs those variants and prints them (no report written). */
 const ONLY = process.env.BENCH_ONLY?.split(',');
 const wanted = (key: Measurement['key'] | 'flash' | 'scaling'): boolean => !ONLY || ONLY.includes(key);
 
 const startedAt = new Date().toISOString();
 const loadAtStart = Number(loadavg()[0]!.toFixed(1));
-const deps = await startLoadDeps({ traces: wanted('deployed') || wanted('flash') });
+const deps = await startLoadDeps({ traces: wanted('deployed') || wanted('flash') || PROFILE });
 const { settings } = deps;
 const logDir = mkdtempSync(join(tmpdir(), 'boxoffice-bench-'));
 const run = Date.now().toString(36);
@@ -100,6 +101,7 @@ const k6 = (env: Record<string, string>): Promise<K6Metrics> =>
 async function peakRun(started: Started, vus: number, durationSeconds = PEAK_SECONDS): Promise<PeakRun> {
   const named = new Map(started.processes.map((p) => [p.child.pid!, p.name]));
   const [confirmedBefore, probeBefore] = [await started.confirmed(), await started.probe?.()];
+  const walBefore = await walBytes();
   const before = cpuSnapshot();
   const m = await k6({
     ...started.k6Env,
@@ -112,6 +114,7 @@ async function peakRun(started: Started, vus: number, durationSeconds = PEAK_SEC
   const seconds = requests / (m.http_reqs?.rate ?? 1);
   const confirmedAfter = await settle(started);
   const probeAfter = await started.probe?.();
+  const wal = (await walBytes()) - walBefore;
   const cpu = cpuSeconds(before, after, named);
   // k6 has exited by the second snapshot; its own sampled CPU is what it took from the servers.
   cpu.groups.k6 = k6CpuSeconds;
@@ -130,6 +133,9 @@ async function peakRun(started: Started, vus: number, durationSeconds = PEAK_SEC
       confirmedAfter === undefined ? count(m, 'holds') : confirmedAfter - confirmedBefore!,
     ),
     errorRate: m.http_req_failed?.value ?? 0,
+    ...(confirmedAfter && confirmedAfter > confirmedBefore!
+      ? { walBytesPerHold: Math.round(wal / (confirmedAfter - confirmedBefore!)) }
+      : {}),
     rateLimitedPerSecond: perSecond(count(m, 'rate_limited')),
     p50: round(m.http_req_duration?.['p(50)'] ?? 0),
     p99: round(m.http_req_duration?.['p(99)'] ?? 0),
@@ -147,6 +153,10 @@ async function peakRun(started: Started, vus: number, durationSeconds = PEAK_SEC
       : {}),
   };
 }
+
+/** WAL PostgreSQL has written so far (the whole server: only this bench uses it). */
+const walBytes = async (): Promise<number> =>
+  Number((await pool.query<{ b: string }>('SELECT wal_bytes AS b FROM pg_stat_wal')).rows[0]!.b);
 
 /** Answers still pending (202) commit a little later: wait until the count stops moving. */
 async function settle(started: Started): Promise<number | undefined> {
@@ -518,15 +528,23 @@ if (PROFILE) {
       nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
       deployed,
     });
+    const spawned = Date.now(); // the processes have just been spawned
+    let steady: { skipMs: number; requests: number } | undefined;
     try {
       await allReady(started.processes);
-      await fixedRun(started, rate);
+      // Start-up (module loading, connections) and the first seconds of load are left out.
+      const skipMs = Date.now() - spawned + PROFILE_WARMUP_MS;
+      const fixed = await fixedRun(started, rate);
+      steady = {
+        skipMs,
+        requests: Math.round(fixed.achievedPerSecond * (FIXED_SECONDS - PROFILE_WARMUP_MS / 1000)),
+      };
     } finally {
       await stopAll(started.processes);
     }
     const names = new Map(started.processes.map((p) => [p.child.pid!, p.name]));
     sections.push(
-      `## Where boxoffice's CPU goes: ${title} (--cpu-prof, ${rate} requests/s for ${FIXED_SECONDS} s, start-up included)\n\nProfiles: \`${dir}\`.\n\n${summariseProfiles(dir, names)}`,
+      `## Where boxoffice's CPU goes: ${title} (--cpu-prof, ${rate} requests/s for ${FIXED_SECONDS} s; start-up and the first ${PROFILE_WARMUP_MS / 1000} s left out)\n\nProfiles: \`${dir}\`.\n\n${summariseProfiles(dir, names, 12, steady)}`,
     );
   }
   profileSummary = sections.join('\n\n');

@@ -72,7 +72,10 @@ function fixedRows(results: Measurement[]): string {
 function batchLine(m: Measurement | undefined, name: string): string {
   const probe = m?.peak.probe;
   if (!m || !probe?.batches) return '';
-  return `During ${name}'s peak the allocator${m.key === 'deployed' ? '' : ''} applied ${probe.batches} batches averaging ${(probe.commands! / probe.batches).toFixed(1)} commands and ${((probe.batchSeconds! / probe.batches) * 1000).toFixed(1)} ms each (transaction, forwards, offset commit, replies), busy ${Math.round((probe.batchSeconds! / m.peak.seconds) * 100)} % of the wall clock.`;
+  const wal = m.peak.walBytesPerHold
+    ? ` PostgreSQL wrote ${m.peak.walBytesPerHold} bytes of WAL per confirmed hold.`
+    : '';
+  return `During ${name}'s peak the allocator${m.key === 'deployed' ? '' : ''} applied ${probe.batches} batches averaging ${(probe.commands! / probe.batches).toFixed(1)} commands and ${((probe.batchSeconds! / probe.batches) * 1000).toFixed(1)} ms each (transaction, forwards, offset commit, replies), busy ${Math.round((probe.batchSeconds! / m.peak.seconds) * 100)} % of the wall clock.${wal}`;
 }
 
 function flashSection(r: BenchReport): string {
@@ -119,7 +122,7 @@ function growthSection(r: BenchReport): string {
               .join(', ') || 'none'
           }${scannedBy(g.plans.ordersScannedBy)}`
         : '';
-      return `| ${growthNames[g.dimension]} | ${g.value.toLocaleString('en')} | ${g.allocators} | ${g.peak.confirmedHoldsPerSecond} | ${g.peak.p99} | ${g.fixed.achievedPerSecond} | ${g.fixed.p50} | ${g.fixed.p99} | ${g.peak.cpuMsPerRequest['purchase-api'] ?? 0} | ${g.peak.cpuMsPerRequest.allocator ?? 0} (${Math.round((allocatorCpu / g.peak.seconds / Math.max(1, g.allocators)) * 100)} % each) | ${g.peak.cpuMsPerRequest.postgres ?? 0} | ${g.peak.machineBusyPercent} % | ${plans}${g.fillSeconds ? ` (filled in ${g.fillSeconds} s)` : ''} |`;
+      return `| ${growthNames[g.dimension]} | ${g.value.toLocaleString('en')} | ${g.allocators} | ${g.peak.confirmedHoldsPerSecond} | ${g.peak.p99} | ${g.fixed.achievedPerSecond} | ${g.fixed.p50} | ${g.fixed.p99} | ${g.peak.cpuMsPerRequest['purchase-api'] ?? 0} | ${g.peak.cpuMsPerRequest.allocator ?? 0} (${Math.round((allocatorCpu / g.peak.seconds / Math.max(1, g.allocators)) * 100)} % each) | ${g.peak.cpuMsPerRequest.postgres ?? 0} | ${g.peak.walBytesPerHold ?? ''} | ${g.peak.machineBusyPercent} % | ${plans}${g.fillSeconds ? ` (filled in ${g.fillSeconds} s)` : ''} |`;
     })
     .join('\n');
   return `## How cost grows
@@ -130,8 +133,8 @@ CPU in ms per request during the peak; for the allocators, also each process's s
 table sizes, PostgreSQL logged the plan of a sample (auto_explain, 2 %) of every statement the services ran:
 a sequential scan of \`orders\` would be the plan that grows with the table.
 
-| dimension | value | allocators | confirmed holds/s | p99 at peak (ms) | achieved/s | p50 (ms) | p99 (ms) | purchase-api ms/req | allocator ms/req | postgres ms/req | machine busy | plans seen |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
+| dimension | value | allocators | confirmed holds/s | p99 at peak (ms) | achieved/s | p50 (ms) | p99 (ms) | purchase-api ms/req | allocator ms/req | postgres ms/req | WAL bytes/hold | machine busy | plans seen |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
 ${rows}
 
 ![holds/s and p99 against shards, table size and events on sale](${CHART_FILES.growth})

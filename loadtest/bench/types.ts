@@ -12,6 +12,8 @@ export interface PeakRun {
   soldOutPerSecond: number;
   confirmedHoldsPerSecond: number;
   errorRate: number;
+  /** WAL bytes PostgreSQL wrote per confirmed hold (the server's, during the run). */
+  walBytesPerHold?: number;
   /** 429 answers per second (a rate limit refused the request). */
   rateLimitedPerSecond: number;
   /** Latency in the closed loop (the machine saturated), ms. */
