@@ -73,6 +73,7 @@ export function summariseProfiles(
       const name = `${functionName || '(anonymous)'} ${url.split('/').slice(-2).join('/')}:${lineNumber + 1}`;
       byFunction.set(name, (byFunction.get(name) ?? 0) + hits);
     }
+    if (busy === 0) continue; // e.g. the loader-hook thread, idle once start-up is left out
     const share = (n: number): string => `${((n / busy) * 100).toFixed(1)} %`;
     const rows = (m: Map<string, number>): string =>
       [...m]

@@ -76,6 +76,8 @@ export interface GrowthPoint {
   plans?: PlanCensus;
   /** Seconds it took to fill the orders table to this size. */
   fillSeconds?: number;
+  /** Set when the point comes from a later pass than the rest of the report (its start). */
+  pass?: string;
 }
 
 /** The ratios against the targets of issues 5 and 14. */
@@ -87,6 +89,8 @@ export interface Ratios {
   holdCpuVsSoldOutCpuAllServers?: number;
   /** (e) confirmed holds/s ÷ (c)'s. */
   deployedVsBench?: number;
+  /** The servers' CPU per request of (e) ÷ (c)'s, at their peaks. */
+  deployedCpuVsBench?: number;
 }
 
 /** BENCHMARKS.json. */
