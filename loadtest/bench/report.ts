@@ -10,7 +10,6 @@ import type { BenchReport, FixedRun, GrowthPoint, Measurement, PeakRun, Ratios }
 
 const round = (n: number, digits = 2): number => Number(n.toFixed(digits));
 const pct = (r: number): string => `${(r * 100).toFixed(2)} %`;
-const target = (ok: boolean): string => (ok ? 'met' : 'not met');
 const halfPeakRate = (m: Measurement): number =>
   Math.max(10, Math.floor(m.peak.requestsPerSecond / 2 / 10) * 10);
 const halfPeakOf = (m: Measurement): FixedRun | undefined => m.fixed.find((f) => f.rate === halfPeakRate(m));
@@ -157,6 +156,10 @@ The capacity model drawn from these numbers: [docs/scaling.md](docs/scaling.md#c
 
 function ratioRows(r: BenchReport): string {
   const x = r.ratios;
+  // Throughput and latency under other work on the cores say little about boxoffice: marked.
+  const noisy = Math.max(r.loadAverage.start, r.loadAverage.end) > 4;
+  const target = (ok: boolean): string =>
+    `${ok ? 'met' : 'not met'}${noisy ? ' (under other load: not conclusive)' : ''}`;
   const full = r.results.find((m) => m.key === 'boxoffice');
   const rows: string[] = [];
   if (x.holdsVsNaive !== undefined)
@@ -169,7 +172,7 @@ function ratioRows(r: BenchReport): string {
     );
   if (x.deployedCpuVsBench !== undefined)
     rows.push(
-      `| the same by CPU: servers' CPU per request of (e) ÷ (c) at their peaks (less sensitive to other load on the machine) | ${x.deployedCpuVsBench}× | ≤ 1.33× | ${target(x.deployedCpuVsBench <= 1 / 0.75)} |`,
+      `| the same by CPU: servers' CPU per request of (e) ÷ (c) at their peaks (less sensitive to other load on the machine) | ${x.deployedCpuVsBench}× | ≤ 1.33× | ${x.deployedCpuVsBench <= 1 / 0.75 ? 'met' : 'not met'} |`,
     );
   if (r.flash) {
     rows.push(
@@ -180,7 +183,7 @@ function ratioRows(r: BenchReport): string {
     );
     const oversold = r.flash.counters.held + r.flash.counters.sold - r.flash.counters.capacity;
     rows.push(
-      `| flash sale oversold | ${Math.max(0, oversold)} | 0 | ${target(oversold <= 0 && r.flash.violations.length === 0)} |`,
+      `| flash sale oversold | ${Math.max(0, oversold)} | 0 | ${oversold <= 0 && r.flash.violations.length === 0 ? 'met' : 'not met'} |`,
     );
   }
   if (x.holdsVsBareCeiling !== undefined)
