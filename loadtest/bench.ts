@@ -12,15 +12,22 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createPool } from '@boxoffice/platform/postgres';
 import { invariantViolations } from '@boxoffice/store';
 import { repoRoot } from '../scripts/deps/paths.ts';
 import { freePort } from '../scripts/deps/processes.ts';
 import { cpuSeconds, cpuSnapshot } from './bench/cpu.ts';
+import { writeCharts } from './bench/charts.ts';
 import { summariseProfiles } from './bench/profile.ts';
+import { ratiosOf, renderReport } from './bench/report.ts';
+import type { BenchReport, FixedRun, FlashRow, GrowthPoint, Measurement, PeakRun } from './bench/types.ts';
+import { valuesSchema } from '../scripts/chart/values-schema.ts';
+import { depsStateDir } from '../scripts/deps/paths.ts';
+import { explainSampled, fillOrders, logOffset, planCensus } from './bench/table-size.ts';
 import { startLoadDeps } from './deps.ts';
+import { runFlashSale } from './flash-sale.ts';
 import { count, runK6, type K6Metrics } from './k6.ts';
 import {
   allReady,
@@ -38,17 +45,30 @@ const FIXED_SECONDS = Number(process.env.BENCH_FIXED_SECONDS ?? 20);
 const VU_LEVELS = (process.env.BENCH_VUS ?? '64,256').split(',').map(Number);
 const RATES = (process.env.BENCH_RATES ?? '200,500').split(',').map(Number);
 const SHARDS = Number(process.env.BENCH_SHARDS ?? 4);
+const MAX_VUS = process.env.BENCH_MAX_VUS ?? '1000';
+/** The platform as deployed (e) and its flash sale (f). */
+const DEPLOYED_BUYERS = Number(process.env.BENCH_DEPLOYED_BUYERS ?? 40_000);
+const FLASH_TICKETS = Number(process.env.BENCH_FLASH_TICKETS ?? 100_000);
+const FLASH_REQUESTS = Number(process.env.BENCH_FLASH_REQUESTS ?? 500_000);
+const FLASH_VUS = Number(process.env.BENCH_FLASH_VUS ?? 256);
 const PROFILE = process.env.BENCH_PROFILE === '1';
+const PROFILE_WARMUP_MS = 3000;
 /** While tuning, BENCH_ONLY=boxoffice,soldout runs those variants and prints them (no report written). */
 const ONLY = process.env.BENCH_ONLY?.split(',');
-const wanted = (key: Measurement['key']): boolean => !ONLY || ONLY.includes(key);
+const wanted = (key: Measurement['key'] | 'flash' | 'scaling'): boolean => !ONLY || ONLY.includes(key);
 
-const deps = await startLoadDeps();
+const startedAt = new Date().toISOString();
+const loadAtStart = Number(loadavg()[0]!.toFixed(1));
+const deps = await startLoadDeps({ traces: wanted('deployed') || wanted('flash') || PROFILE });
 const { settings } = deps;
 const logDir = mkdtempSync(join(tmpdir(), 'boxoffice-bench-'));
 const run = Date.now().toString(36);
 const databaseUrl = await freshDatabase(settings, `bench_${run}`);
 const tokenFile = await writeTokens(logDir, 5_000);
+const deployedTokenFile = await writeTokens(logDir, DEPLOYED_BUYERS, 'deployed-tokens.json');
+const asDeployed = settings.OTEL_EXPORTER_OTLP_ENDPOINT
+  ? { otlpEndpoint: settings.OTEL_EXPORTER_OTLP_ENDPOINT }
+  : undefined;
 const pool = createPool(databaseUrl, 2);
 
 interface Started {
@@ -58,40 +78,10 @@ interface Started {
   confirmed: () => Promise<number | undefined>;
   /** Extra numbers read from the processes (e.g. the allocator's batch metrics). */
   probe?: () => Promise<Record<string, number>>;
-}
-
-interface PeakRun {
-  vus: number;
-  seconds: number;
-  requestsPerSecond: number;
-  answered201PerSecond: number;
-  answered202PerSecond: number;
-  soldOutPerSecond: number;
-  confirmedHoldsPerSecond: number;
-  errorRate: number;
-  machineBusyPercent: number;
-  /** CPU seconds per process group during the run, and per request in ms. */
-  cpuSeconds: Record<string, number>;
-  cpuMsPerRequest: Record<string, number>;
-  probe?: Record<string, number>;
-}
-
-interface FixedRun {
-  rate: number;
-  achievedPerSecond: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  errorRate: number;
-  dropped: number;
-}
-
-interface Measurement {
-  key: 'bare' | 'naive' | 'boxoffice' | 'soldout';
-  variant: string;
-  peak: PeakRun;
-  peakRuns: PeakRun[];
-  fixed: FixedRun[];
+  /** k6 variables of this variant (its buyers' tokens, forwarded addresses). */
+  k6Env?: Record<string, string>;
+  /** Releases what start() opened besides the processes. */
+  close?: () => Promise<void>;
 }
 
 const round = (n: number, digits = 2): number => Number(n.toFixed(digits));
@@ -101,23 +91,30 @@ const k6 = (env: Record<string, string>): Promise<K6Metrics> =>
   runK6(
     settings.K6_BIN!,
     'bench.js',
-    { ...env, TOKENS: tokenFile },
+    { TOKENS: tokenFile, MAX_VUS, ...env },
     join(logDir, `summary-${++summaries}.json`),
   ).then((r) => {
     k6CpuSeconds = r.cpuSeconds;
     return r.metrics;
   });
 
-async function peakRun(started: Started, vus: number): Promise<PeakRun> {
+async function peakRun(started: Started, vus: number, durationSeconds = PEAK_SECONDS): Promise<PeakRun> {
   const named = new Map(started.processes.map((p) => [p.child.pid!, p.name]));
   const [confirmedBefore, probeBefore] = [await started.confirmed(), await started.probe?.()];
+  const walBefore = await walBytes();
   const before = cpuSnapshot();
-  const m = await k6({ URL: started.url, VUS: String(vus), DURATION: `${PEAK_SECONDS}s` });
+  const m = await k6({
+    ...started.k6Env,
+    URL: started.url,
+    VUS: String(vus),
+    DURATION: `${durationSeconds}s`,
+  });
   const after = cpuSnapshot();
   const requests = count(m, 'http_reqs');
   const seconds = requests / (m.http_reqs?.rate ?? 1);
   const confirmedAfter = await settle(started);
   const probeAfter = await started.probe?.();
+  const wal = (await walBytes()) - walBefore;
   const cpu = cpuSeconds(before, after, named);
   // k6 has exited by the second snapshot; its own sampled CPU is what it took from the servers.
   cpu.groups.k6 = k6CpuSeconds;
@@ -136,6 +133,12 @@ async function peakRun(started: Started, vus: number): Promise<PeakRun> {
       confirmedAfter === undefined ? count(m, 'holds') : confirmedAfter - confirmedBefore!,
     ),
     errorRate: m.http_req_failed?.value ?? 0,
+    ...(confirmedAfter && confirmedAfter > confirmedBefore!
+      ? { walBytesPerHold: Math.round(wal / (confirmedAfter - confirmedBefore!)) }
+      : {}),
+    rateLimitedPerSecond: perSecond(count(m, 'rate_limited')),
+    p50: round(m.http_req_duration?.['p(50)'] ?? 0),
+    p99: round(m.http_req_duration?.['p(99)'] ?? 0),
     machineBusyPercent: Math.round(cpu.machineBusyShare * 100),
     cpuSeconds: Object.fromEntries(Object.entries(cpu.groups).map(([k, v]) => [k, round(v)])),
     cpuMsPerRequest: Object.fromEntries(
@@ -151,6 +154,10 @@ async function peakRun(started: Started, vus: number): Promise<PeakRun> {
   };
 }
 
+/** WAL PostgreSQL has written so far (the whole server: only this bench uses it). */
+const walBytes = async (): Promise<number> =>
+  Number((await pool.query<{ b: string }>('SELECT wal_bytes AS b FROM pg_stat_wal')).rows[0]!.b);
+
 /** Answers still pending (202) commit a little later: wait until the count stops moving. */
 async function settle(started: Started): Promise<number | undefined> {
   let last = await started.confirmed();
@@ -164,8 +171,13 @@ async function settle(started: Started): Promise<number | undefined> {
   return last;
 }
 
-async function fixedRun(started: Started, rate: number): Promise<FixedRun> {
-  const m = await k6({ URL: started.url, RATE: String(rate), DURATION: `${FIXED_SECONDS}s` });
+async function fixedRun(started: Started, rate: number, durationSeconds = FIXED_SECONDS): Promise<FixedRun> {
+  const m = await k6({
+    ...started.k6Env,
+    URL: started.url,
+    RATE: String(rate),
+    DURATION: `${durationSeconds}s`,
+  });
   const d = m.http_req_duration ?? {};
   await settle(started);
   return {
@@ -208,6 +220,7 @@ async function measure(
     return { key, variant, peak, peakRuns, fixed };
   } finally {
     await stopAll(started.processes);
+    await started.close?.();
   }
 }
 
@@ -219,27 +232,77 @@ function spawnScript(name: string, script: string, env: NodeJS.ProcessEnv, port:
   return { name, child, url: `http://127.0.0.1:${port}` };
 }
 
-const countRows = async (query: string, values: unknown[] = []): Promise<number> =>
-  Number((await pool.query<{ n: string }>(query, values)).rows[0]!.n);
+const countRowsIn = async (
+  on: ReturnType<typeof createPool>,
+  query: string,
+  values: unknown[] = [],
+): Promise<number> => Number((await on.query<{ n: string }>(query, values)).rows[0]!.n);
+const countRows = (query: string, values: unknown[] = []): Promise<number> =>
+  countRowsIn(pool, query, values);
 
-async function boxoffice(name: string, capacity: number, nodeArgs: string[] = []): Promise<Started> {
+interface BoxofficeOptions {
+  nodeArgs?: string[];
+  /** As `npm start` deploys it (tracing, limits, log level, X-Forwarded-For and DEPLOYED_BUYERS). */
+  deployed?: boolean;
+  shards?: number;
+  /** Allocator processes per event (one consumer group; each takes its share of the shards). */
+  allocators?: number;
+  /** Events on sale at once, each with its own allocators; requests are spread evenly. */
+  events?: number;
+  /** A database other than the bench's (the table-size runs fill their own). */
+  databaseUrl?: string;
+}
+
+async function boxoffice(name: string, capacity: number, options: BoxofficeOptions = {}): Promise<Started> {
   const prefix = `bench-${run}-${name}`;
-  const event = { namespace: 'bench', name: `${name}-${Date.now().toString(36)}` };
-  await provisionEvents(settings, databaseUrl, prefix, [
-    { ...event, capacity, shards: SHARDS, perBuyerLimit: 100_000 },
-  ]);
-  const service = { settings, databaseUrl, prefix, logDir, nodeArgs };
-  const allocator = await startAllocator(service, event);
+  const stamp = Date.now().toString(36);
+  const events = Array.from({ length: options.events ?? 1 }, (_, i) => ({
+    namespace: 'bench',
+    name: `${name}-${stamp}${options.events ? `-${i}` : ''}`,
+  }));
+  const database = options.databaseUrl ?? databaseUrl;
+  await provisionEvents(
+    settings,
+    database,
+    prefix,
+    events.map((e) => ({ ...e, capacity, shards: options.shards ?? SHARDS, perBuyerLimit: 100_000 })),
+  );
+  if (options.deployed && !asDeployed) throw new Error('the platform as deployed needs a trace store');
+  // Each variant's logs in its own folder: every variant names its processes alike.
+  const variantLogDir = join(logDir, name);
+  mkdirSync(variantLogDir, { recursive: true });
+  const service = {
+    settings,
+    databaseUrl: database,
+    prefix,
+    logDir: variantLogDir,
+    nodeArgs: options.nodeArgs ?? [],
+    ...(options.deployed ? { asDeployed } : {}),
+  };
+  const allocators: PlatformProcess[] = [];
+  for (const [e, event] of events.entries())
+    for (let i = 0; i < (options.allocators ?? 1); i++)
+      // One CPU group for all of them (the tables show the allocators' sum); logs by event and index.
+      allocators.push(await startAllocator(service, event, 'allocator', `allocator-${e}-${i}`));
   const api = await startPurchaseApi(service);
+  const eventPool = database === databaseUrl ? pool : createPool(database, 2);
   return {
-    url: `${api.url}/v1/events/${event.namespace}/${event.name}/orders`,
-    processes: [api, allocator],
+    url: events.map((e) => `${api.url}/v1/events/${e.namespace}/${e.name}/orders`).join(' '),
+    processes: [api, ...allocators],
     confirmed: () =>
-      countRows(
-        `SELECT count(*) AS n FROM orders o JOIN events e ON e.id = o.event_id WHERE e.namespace = $1 AND e.name = $2 AND o.status = 'HELD'`,
-        [event.namespace, event.name],
+      countRowsIn(
+        eventPool,
+        `SELECT count(*) AS n FROM orders o JOIN events e ON e.id = o.event_id WHERE e.namespace = 'bench' AND e.name = ANY($1) AND o.status = 'HELD'`,
+        [events.map((e) => e.name)],
       ),
-    probe: () => allocatorBatches(allocator.url),
+    probe: async () => {
+      const sums: Record<string, number> = {};
+      for (const a of allocators)
+        for (const [k, v] of Object.entries(await allocatorBatches(a.url))) sums[k] = (sums[k] ?? 0) + v;
+      return sums;
+    },
+    ...(options.deployed ? { k6Env: { TOKENS: deployedTokenFile, FORWARDED: '1' } } : {}),
+    ...(eventPool !== pool ? { close: () => eventPool.end() } : {}),
   };
 }
 
@@ -256,6 +319,89 @@ async function allocatorBatches(url: string): Promise<Record<string, number>> {
     commands: sum('boxoffice_allocator_batch_size_sum'),
     batchSeconds: sum('boxoffice_allocator_batch_duration_seconds_sum'),
   };
+}
+
+const list = (raw: string): number[] => raw.split(',').filter(Boolean).map(Number);
+const SCALE_SECONDS = Number(process.env.BENCH_SCALE_SECONDS ?? 15);
+const SCALE_VUS = Number(process.env.BENCH_SCALE_VUS ?? 256);
+const SCALE_RATE = Number(process.env.BENCH_SCALE_RATE ?? 1000);
+const SCALE_SHARDS = list(process.env.BENCH_SCALE_SHARDS ?? '1,2,4,8');
+const SCALE_ORDERS = list(process.env.BENCH_SCALE_ORDERS ?? '0,1000000,10000000');
+const SCALE_EVENTS = list(process.env.BENCH_SCALE_EVENTS ?? '1,10,100');
+/** Memory an idle allocator process takes (RSS measured: ~110 MB), for the many-events runs. */
+const ALLOCATOR_MEMORY = 160 * 2 ** 20;
+
+async function growthPoint(
+  dimension: GrowthPoint['dimension'],
+  value: number,
+  start: () => Promise<Started>,
+): Promise<GrowthPoint> {
+  const started = await start();
+  try {
+    await allReady(started.processes);
+    console.log(`bench: cost growth, ${dimension} = ${value}: ${SCALE_VUS} VUs, then ${SCALE_RATE}/s`);
+    const peak = await peakRun(started, SCALE_VUS, SCALE_SECONDS);
+    const fixed = await fixedRun(started, SCALE_RATE, SCALE_SECONDS);
+    const point = { dimension, value, allocators: started.processes.length - 1, peak, fixed };
+    console.log(`bench:   ${JSON.stringify(point)}`);
+    return point;
+  } finally {
+    await stopAll(started.processes);
+    await started.close?.();
+  }
+}
+
+function availableMemory(): number {
+  const kb = /MemAvailable:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1];
+  return Number(kb ?? 0) * 1024;
+}
+
+const growthViolations: string[] = [];
+async function costGrowth(): Promise<GrowthPoint[]> {
+  const points: GrowthPoint[] = [];
+  for (const n of SCALE_SHARDS)
+    points.push(
+      await growthPoint('shards', n, () =>
+        boxoffice(`shards${n}`, 100_000_000, { shards: n, allocators: n }),
+      ),
+    );
+  if (SCALE_ORDERS.length > 0) {
+    const name = `bench_${run}_orders`;
+    const url = await freshDatabase(settings, name);
+    await provisionEvents(settings, url, `bench-${run}-past`, [
+      { namespace: 'bench', name: 'past-orders', capacity: 1, shards: 1, perBuyerLimit: 4 },
+    ]);
+    await explainSampled(pool, name);
+    const tablePool = createPool(url, 2);
+    const pgLog = join(depsStateDir, 'postgres', 'postgres.log');
+    try {
+      const eventId = (
+        await tablePool.query<{ id: string }>(`SELECT id FROM events WHERE name = 'past-orders'`)
+      ).rows[0]!.id;
+      for (const n of SCALE_ORDERS) {
+        const filling = Date.now();
+        await fillOrders(tablePool, eventId, n);
+        const fillSeconds = round((Date.now() - filling) / 1000, 0);
+        console.log(`bench: orders table at ${n} rows (filled in ${fillSeconds} s)`);
+        const offset = logOffset(pgLog);
+        const point = await growthPoint('orders', n, () =>
+          boxoffice(`orders${n}`, 100_000_000, { databaseUrl: url }),
+        );
+        points.push({ ...point, fillSeconds, plans: planCensus(pgLog, offset) });
+      }
+      growthViolations.push(...(await invariantViolations(tablePool)).map((v) => `orders table: ${v}`));
+    } finally {
+      await tablePool.end();
+    }
+  }
+  for (const n of SCALE_EVENTS) {
+    if (n * ALLOCATOR_MEMORY > availableMemory() - 4 * 2 ** 30) {
+      console.log(`bench: cost growth, events = ${n}: skipped, too little free memory for ${n} allocators`);
+      continue;
+    }
+    points.push(await growthPoint('events', n, () => boxoffice(`events${n}`, 100_000_000, { events: n })));
+  }
+  return points;
 }
 
 const results: Measurement[] = [];
@@ -307,166 +453,170 @@ if (wanted('soldout'))
   results.push(
     await measure('soldout', '(d) boxoffice: sold-out answer', () => boxoffice('soldout', 0), holdHalfPeak),
   );
+const telemetry = valuesSchema.shape.telemetry.parse(undefined);
+const deployedVariant = `(e) boxoffice as \`npm start\` deploys it: tracing (${telemetry.sampler} ${telemetry.samplerRatio}), ${DEPLOYED_BUYERS.toLocaleString('en')} buyers, X-Forwarded-For, the services' own rate limits, one allocator for ${SHARDS} shards`;
+if (wanted('deployed'))
+  results.push(
+    await measure(
+      'deployed',
+      deployedVariant,
+      () => boxoffice('deployed', 100_000_000, { deployed: true }),
+      holdHalfPeak,
+    ),
+  );
+
+let flash: FlashRow | undefined;
+if (wanted('flash') && asDeployed) {
+  console.log(
+    `bench: flash sale as deployed: ${FLASH_TICKETS} tickets, ${FLASH_REQUESTS} requests, ${FLASH_VUS} VUs`,
+  );
+  const before = cpuSnapshot();
+  const sale = await runFlashSale({
+    settings,
+    capacity: FLASH_TICKETS,
+    requests: FLASH_REQUESTS,
+    buyers: DEPLOYED_BUYERS,
+    shards: SHARDS,
+    allocators: 1,
+    vus: FLASH_VUS,
+    asDeployed,
+    forwarded: true,
+    timeline: true,
+  });
+  const busy = cpuSeconds(before, cpuSnapshot(), new Map()).machineBusyShare;
+  flash = {
+    tickets: FLASH_TICKETS,
+    requests: FLASH_REQUESTS,
+    buyers: DEPLOYED_BUYERS,
+    vus: FLASH_VUS,
+    seconds: round(sale.seconds, 1),
+    sellOutSeconds: round(sale.sellOutSeconds, 1),
+    requestsPerSecond: round(sale.requestsPerSecond, 0),
+    orderLatencyMs: {
+      p50: round(sale.orderLatency.p50),
+      p95: round(sale.orderLatency.p95),
+      p99: round(sale.orderLatency.p99),
+      max: round(sale.orderLatency.max),
+    },
+    answers: sale.answers,
+    counters: sale.counters,
+    violations: sale.violations,
+    k6ExitCode: sale.k6ExitCode,
+    machineBusyPercent: Math.round(busy * 100),
+    timeline: sale.timeline ?? [],
+    logDir: sale.logDir,
+  };
+  console.log(`bench:   ${JSON.stringify({ ...flash, timeline: flash.timeline.length })}`);
+}
+
+let growth: GrowthPoint[] = [];
+if (wanted('scaling')) growth = await costGrowth();
 
 let profileSummary = '';
 if (PROFILE) {
-  const rate = holdHalfPeak ?? 500;
+  const rate = Number(process.env.BENCH_PROFILE_RATE ?? holdHalfPeak ?? 500);
   const sections: string[] = [];
-  for (const [title, capacity] of [
-    ['a hold (c)', 100_000_000],
-    ['a sold-out answer (d)', 0],
+  for (const [title, capacity, deployed] of [
+    ['a hold (c)', 100_000_000, false],
+    ['a sold-out answer (d)', 0, false],
+    ...(asDeployed ? ([['a hold as deployed (e)', 100_000_000, true]] as const) : []),
   ] as const) {
-    const dir = join(logDir, 'profiles', capacity === 0 ? 'soldout' : 'hold');
+    const dir = join(logDir, 'profiles', deployed ? 'deployed' : capacity === 0 ? 'soldout' : 'hold');
     mkdirSync(dir, { recursive: true });
     console.log(`bench: profiling ${title} at ${rate}/s for ${FIXED_SECONDS} s (not part of the table)`);
-    const started = await boxoffice(`profiled${capacity}`, capacity, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+    const started = await boxoffice(`profiled${capacity}${deployed ? 'd' : ''}`, capacity, {
+      nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+      deployed,
+    });
+    const spawned = Date.now(); // the processes have just been spawned
+    let steady: { skipMs: number; requests: number } | undefined;
     try {
       await allReady(started.processes);
-      await fixedRun(started, rate);
+      // Start-up (module loading, connections) and the first seconds of load are left out.
+      const skipMs = Date.now() - spawned + PROFILE_WARMUP_MS;
+      const fixed = await fixedRun(started, rate);
+      steady = {
+        skipMs,
+        requests: Math.round(fixed.achievedPerSecond * (FIXED_SECONDS - PROFILE_WARMUP_MS / 1000)),
+      };
     } finally {
       await stopAll(started.processes);
     }
     const names = new Map(started.processes.map((p) => [p.child.pid!, p.name]));
     sections.push(
-      `## Where boxoffice's CPU goes: ${title} (--cpu-prof, ${rate} requests/s for ${FIXED_SECONDS} s, start-up included)\n\nProfiles: \`${dir}\`.\n\n${summariseProfiles(dir, names)}`,
+      `## Where boxoffice's CPU goes: ${title} (--cpu-prof, ${rate} requests/s for ${FIXED_SECONDS} s; start-up and the first ${PROFILE_WARMUP_MS / 1000} s left out)\n\nProfiles: \`${dir}\`.\n\n${summariseProfiles(dir, names, 12, steady)}`,
     );
   }
   profileSummary = sections.join('\n\n');
   writeFileSync(join(logDir, 'profile-summary.md'), profileSummary);
 }
 
-const violations = await invariantViolations(pool);
+const violations = [...(await invariantViolations(pool)), ...growthViolations];
 await pool.end();
+if (ONLY && process.env.BENCH_MERGE_GROWTH === '1') {
+  // A second pass of cost growth (e.g. a table size the main run had no time for) joins the
+  // report of the last full run: its points replace those of the same dimension and value.
+  const file = join(repoRoot, 'BENCHMARKS.json');
+  const report = JSON.parse(readFileSync(file, 'utf8')) as BenchReport;
+  const key = (g: GrowthPoint): string => `${g.dimension}=${g.value}`;
+  const DIMENSIONS: GrowthPoint['dimension'][] = ['shards', 'orders', 'events'];
+  const fresh = new Map(growth.map((g) => [key(g), { ...g, pass: startedAt }]));
+  report.growth = [...report.growth.filter((g) => !fresh.has(key(g))), ...fresh.values()].sort(
+    (a, b) => DIMENSIONS.indexOf(a.dimension) - DIMENSIONS.indexOf(b.dimension) || a.value - b.value,
+  );
+  report.invariantViolations.push(...violations);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`bench: merged ${growth.length} cost-growth points into BENCHMARKS.json`);
+}
 if (ONLY) {
-  console.log(JSON.stringify({ results, invariantViolations: violations }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        results,
+        flash: flash && { ...flash, timeline: flash.timeline.length },
+        growth,
+        invariantViolations: violations,
+      },
+      null,
+      2,
+    ),
+  );
   await deps.stop();
   process.exit(violations.length === 0 ? 0 : 1);
 }
 
-const [bare, naive, full, soldOut] = results as [Measurement, Measurement, Measurement, Measurement];
-const appGroups = (m: Measurement): string[] =>
-  m.peak && Object.keys(m.peak.cpuSeconds).filter((g) => !['k6', 'other'].includes(g));
-const cpuPerRequest = (m: Measurement, groups: string[]): number =>
-  groups.reduce((sum, g) => sum + (m.peak.cpuMsPerRequest[g] ?? 0), 0);
-const halfPeakOf = (m: Measurement): FixedRun =>
-  m.fixed.find((f) => f.rate === Math.max(10, Math.floor(m.peak.requestsPerSecond / 2 / 10) * 10))!;
-const ratios = {
-  holdsVsNaive: round(full.peak.confirmedHoldsPerSecond / naive.peak.confirmedHoldsPerSecond),
-  holdsVsBareCeiling: round(full.peak.confirmedHoldsPerSecond / bare.peak.requestsPerSecond, 3),
-  p99AtHalfPeakMs: halfPeakOf(full).p99,
-  holdCpuVsSoldOutCpu: round(
-    cpuPerRequest(full, ['purchase-api', 'allocator']) /
-      cpuPerRequest(soldOut, ['purchase-api', 'allocator']),
-    1,
-  ),
-  holdCpuVsSoldOutCpuAllServers: round(
-    cpuPerRequest(full, appGroups(full)) / cpuPerRequest(soldOut, appGroups(soldOut)),
-    1,
-  ),
-};
-
 const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
 const model = /model name\s*:\s*(.*)/.exec(cpuinfo)?.[1] ?? cpus()[0]?.model ?? 'cpu';
-const machine = `${cpus().length} × ${model}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM`;
-const date = new Date().toISOString();
-const versions = [`Node ${process.version}`, ...deps.versions];
-writeFileSync(
-  join(repoRoot, 'BENCHMARKS.json'),
-  `${JSON.stringify(
-    {
-      date,
-      machine,
-      versions,
-      settings: {
-        peakSeconds: PEAK_SECONDS,
-        fixedSeconds: FIXED_SECONDS,
-        vuLevels: VU_LEVELS,
-        rates: RATES,
-        shards: SHARDS,
-      },
-      results,
-      ratios,
-      invariantViolations: violations,
-    },
-    null,
-    2,
-  )}\n`,
-);
-
-const pct = (r: number): string => `${(r * 100).toFixed(2)} %`;
-const cpuCell = (p: PeakRun): string =>
-  Object.entries(p.cpuMsPerRequest)
-    .filter(([g]) => g !== 'other' || p.cpuSeconds.other! > 0.5)
-    .sort((a, b) => b[1] - a[1])
-    .map(([g, ms]) => `${g} ${Math.round((p.cpuSeconds[g]! / p.seconds) * 100)} % (${ms})`)
-    .join('; ');
-const peakRow = (m: Measurement): string =>
-  `| ${m.variant} | ${m.peak.vus} | ${m.peak.requestsPerSecond} | ${m.key === 'bare' ? `(${m.peak.confirmedHoldsPerSecond})` : m.peak.confirmedHoldsPerSecond} | ${m.peak.answered202PerSecond} | ${pct(m.peak.errorRate)} | ${m.peak.machineBusyPercent} % | ${cpuCell(m.peak)} |`;
-const fixedRows = results
-  .flatMap((m) =>
-    m.fixed.map(
-      (f) =>
-        `| ${m.variant} | ${f.rate}${f === halfPeakOf(m) ? ' (½ peak)' : ''} | ${f.achievedPerSecond} | ${f.p50} | ${f.p95} | ${f.p99} | ${pct(f.errorRate)}${f.dropped ? `, ${f.dropped} dropped` : ''} |`,
-    ),
-  )
-  .join('\n');
-const probe = full.peak.probe;
-const batchLine =
-  probe && probe.batches
-    ? `During (c)'s peak the allocator applied ${probe.batches} batches averaging ${(probe.commands! / probe.batches).toFixed(1)} commands and ${((probe.batchSeconds! / probe.batches) * 1000).toFixed(1)} ms each (transaction, forwards, offset commit, replies), busy ${Math.round((probe.batchSeconds! / full.peak.seconds) * 100)} % of the wall clock.`
-    : '';
-const target = (ok: boolean): string => (ok ? 'met' : 'not met');
-
-writeFileSync(
-  join(repoRoot, 'BENCHMARKS.md'),
-  `# Benchmarks
-
-Measured by \`npm run bench\` on ${date.slice(0, 10)} (${date.slice(11, 16)} UTC).
-
-- Machine: ${machine}. The load generator (k6) runs on the same 2 cores as the servers and competes
-  with them; the "machine busy" column shows how saturated the cores were.
-- Versions: ${versions.join('; ')}.
-- All variants ran in this one run, one after another, against the same PostgreSQL, Redis and Kafka,
-  driven by the same k6 with the same 5,000 buyer tokens (JWT HS256, verified on every request).
-- Peak: closed loops of ${VU_LEVELS.join(' and ')} virtual users for ${PEAK_SECONDS} s each; the level with the most confirmed
-  holds/s counts. **Confirmed holds** are rows committed to PostgreSQL during the run (counted there,
-  not from HTTP answers); (a) stores nothing, so its figure in parentheses is only its 201 answers.
-- Latency: constant arrival rates (${RATES.join(', ')}/s and half of each variant's peak) for ${FIXED_SECONDS} s each.
-- CPU: user + system time from \`/proc/<pid>/stat\` before and after the peak run, per process group
-  (share of one core; ms of CPU per request in parentheses). PostgreSQL, Redis and Kafka are shared
-  servers, so their CPU is what this variant made them do.
-- A 2-core machine is noisy (±10–20 % between runs): compare variants within one run, not across runs.
-
-## Peak
-
-| variant | VUs | requests/s | confirmed holds/s | 202 answers/s | errors | machine busy | CPU per process: share of one core (ms/request) |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |
-${results.map(peakRow).join('\n')}
-
-${batchLine}
-
-## Latency at fixed arrival rates (ms)
-
-| variant | rate/s | achieved/s | p50 | p95 | p99 | errors |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: |
-${fixedRows}
-
-## Ratios (targets from issue 5)
-
-| ratio | measured | target | |
-| --- | ---: | ---: | --- |
-| boxoffice confirmed holds/s ÷ naive baseline | ${ratios.holdsVsNaive}× | ≥ 3× | ${target(ratios.holdsVsNaive >= 3)} |
-| boxoffice confirmed holds/s ÷ bare HTTP ceiling (requests/s) | ${(ratios.holdsVsBareCeiling * 100).toFixed(1)} % | ≥ 25 % | ${target(ratios.holdsVsBareCeiling >= 0.25)} |
-| boxoffice p99 at half of its peak (${halfPeakOf(full).rate}/s) | ${ratios.p99AtHalfPeakMs} ms | ≤ 100 ms | ${target(ratios.p99AtHalfPeakMs <= 100)} |
-| CPU of a hold ÷ CPU of a sold-out answer (purchase-api + allocator) | ${ratios.holdCpuVsSoldOutCpu}× | ≥ 10× | ${target(ratios.holdCpuVsSoldOutCpu >= 10)} |
-| the same, counting PostgreSQL, Redis and Kafka too | ${ratios.holdCpuVsSoldOutCpuAllServers}× | | |
-
-Invariants in PostgreSQL after the run: ${violations.length === 0 ? 'no violations' : `${violations.length} violations (see BENCHMARKS.json)`}.
-
-Raw numbers (every peak level, every rate): [BENCHMARKS.json](BENCHMARKS.json). Analysis of what limits
-boxoffice: [loadtest/README.md](loadtest/README.md#what-limits-boxoffice). Logs of this run: \`${logDir}\`.
-${profileSummary ? `\n${profileSummary}` : ''}`,
-);
+const report: BenchReport = {
+  date: startedAt,
+  machine: `${cpus().length} × ${model}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM`,
+  versions: [`Node ${process.version}`, ...deps.versions],
+  loadAverage: { start: loadAtStart, end: round(loadavg()[0]!, 1) },
+  settings: {
+    peakSeconds: PEAK_SECONDS,
+    fixedSeconds: FIXED_SECONDS,
+    vuLevels: VU_LEVELS,
+    rates: RATES,
+    shards: SHARDS,
+    maxVus: Number(MAX_VUS),
+    deployedBuyers: DEPLOYED_BUYERS,
+    sampler: `${telemetry.sampler} ${telemetry.samplerRatio}`,
+    scaleSeconds: SCALE_SECONDS,
+    scaleVus: SCALE_VUS,
+    scaleRate: SCALE_RATE,
+  },
+  results,
+  ...(flash ? { flash } : {}),
+  growth,
+  ratios: ratiosOf(results),
+  invariantViolations: violations,
+  logDir,
+  ...(profileSummary ? { profileSummary } : {}),
+  charts: [],
+};
+report.charts = await writeCharts(report, repoRoot);
+writeFileSync(join(repoRoot, 'BENCHMARKS.json'), `${JSON.stringify(report, null, 2)}\n`);
+writeFileSync(join(repoRoot, 'BENCHMARKS.md'), renderReport(report));
 console.log(readFileSync(join(repoRoot, 'BENCHMARKS.md'), 'utf8'));
 await deps.stop();
-process.exit(violations.length === 0 ? 0 : 1);
+process.exit(violations.length === 0 && (!flash || flash.violations.length === 0) ? 0 : 1);

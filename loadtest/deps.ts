@@ -1,4 +1,5 @@
 import type { Settings } from '../scripts/deps/env-file.ts';
+import { Jaeger } from '../scripts/deps/jaeger.ts';
 import { Kafka } from '../scripts/deps/kafka.ts';
 import type { Part } from '../scripts/deps/part.ts';
 import { Postgres } from '../scripts/deps/postgres.ts';
@@ -14,11 +15,18 @@ export interface LoadDeps {
 
 /**
  * Only what the purchase path needs: PostgreSQL, Redis, Kafka and k6 (the Kubernetes control
- * plane is not on it). Reuses parts that already run or that env vars point at, and remembers which
- * ones it started so `stop` leaves everybody else's running.
+ * plane is not on it), and with `traces` a trace store (Jaeger) for services that export traces.
+ * Reuses parts that already run or that env vars point at, and remembers which ones it started so
+ * `stop` leaves everybody else's running.
  */
-export async function startLoadDeps(): Promise<LoadDeps> {
-  const parts: Part[] = [new Postgres(), new Redis(), new Kafka(), new Tools()];
+export async function startLoadDeps(options: { traces?: boolean } = {}): Promise<LoadDeps> {
+  const parts: Part[] = [
+    new Postgres(),
+    new Redis(),
+    new Kafka(),
+    new Tools(),
+    ...(options.traces ? [new Jaeger()] : []),
+  ];
   const settings: Settings = {};
   const started: Part[] = [];
   for (const part of parts) {

@@ -3,15 +3,17 @@
 // client would: poll the order until it is final. Fails on any 5xx or unexpected status, a pending
 // order that never settles, slow holds or slow sold-out answers, and (teardown) unless the API shows
 // held + sold == capacity exactly.
+// FORWARDED=1 sends each buyer's own client address as X-Forwarded-For, as an ingress does.
 //   k6 run -e PURCHASE_URL=… -e QUERY_URL=… -e EVENT=ns/name -e TOKENS=tokens.json -e REQUESTS=10000 loadtest/flash-sale.js
 import http from 'k6/http';
-import { nextToken, requestHold } from './hold.js';
+import { clientAddress, loadTokens, nextBuyer, requestHold } from './hold.js';
 import { check, fail, sleep } from 'k6';
 import { Counter, Trend } from 'k6/metrics';
 
-const tokens = JSON.parse(open(__ENV.TOKENS));
+const tokens = loadTokens(__ENV.TOKENS);
 const [namespace, name] = __ENV.EVENT.split('/');
 const requests = Number(__ENV.REQUESTS ?? 10000);
+const forwarded = __ENV.FORWARDED === '1';
 
 const holds = new Counter('holds'); // 201
 const pending = new Counter('pending'); // 202
@@ -22,6 +24,7 @@ const soldOut = new Counter('sold_out'); // 409
 const unexpected = new Counter('unexpected_status');
 const holdLatency = new Trend('hold_latency', true);
 const soldOutLatency = new Trend('sold_out_latency', true);
+const orderLatency = new Trend('order_latency', true); // every answer to POST …/orders
 
 // 409 (sold out, limit) is an expected answer; 200/404 are the order polls and the teardown's reads.
 http.setResponseCallback(http.expectedStatuses(200, 201, 202, 404, 409));
@@ -46,21 +49,27 @@ export const options = {
 };
 
 export default function () {
-  const token = nextToken(tokens);
-  const res = requestHold(`${__ENV.PURCHASE_URL}/v1/events/${namespace}/${name}/orders`, token, {
-    tags: { name: 'POST orders' },
-  });
+  const buyer = nextBuyer(tokens);
+  const token = tokens[buyer];
+  const address = forwarded ? clientAddress(buyer) : undefined;
+  const res = requestHold(
+    `${__ENV.PURCHASE_URL}/v1/events/${namespace}/${name}/orders`,
+    token,
+    { tags: { name: 'POST orders' } },
+    address,
+  );
   const ok = check(res, {
     'status is 201, 202 or 409': (r) => r.status === 201 || r.status === 202 || r.status === 409,
   });
   if (!ok) unexpected.add(1, { status: String(res.status) });
+  orderLatency.add(res.timings.duration);
   if (res.status === 201) {
     holds.add(1);
     holdLatency.add(res.timings.duration);
   } else if (res.status === 202) {
     pending.add(1);
     holdLatency.add(res.timings.duration);
-    settle(res.json('id'), token);
+    settle(res.json('id'), token, address);
   } else if (res.status === 409) {
     soldOut.add(1);
     soldOutLatency.add(res.timings.duration);
@@ -68,10 +77,10 @@ export default function () {
 }
 
 /** Polls a pending order (owner only, through query-api) until the allocator has decided it. */
-function settle(orderId, token) {
+function settle(orderId, token, address) {
   for (let attempt = 0; attempt < 100; attempt++) {
     const res = http.get(`${__ENV.QUERY_URL}/v1/orders/${orderId}`, {
-      headers: { authorization: `Bearer ${token}` },
+      headers: { authorization: `Bearer ${token}`, ...(address ? { 'x-forwarded-for': address } : {}) },
       tags: { name: 'GET order' },
     });
     if (res.status === 200) {

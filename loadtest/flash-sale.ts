@@ -5,6 +5,7 @@ import { newOrderId } from '@boxoffice/inventory';
 import { createPool } from '@boxoffice/platform/postgres';
 import { eventCounters, invariantViolations, type TicketTypeCounters } from '@boxoffice/store';
 import type { Settings } from '../scripts/deps/env-file.ts';
+import { answersByOutcome, sampleTimeline, type TimelinePoint } from './bench/timeline.ts';
 import { count, runK6 } from './k6.ts';
 import {
   allReady,
@@ -26,6 +27,12 @@ export interface FlashSaleOptions {
   allocators: number;
   /** k6 virtual users sending the requests (default 64). */
   vus?: number;
+  /** Run the services as `npm start` deploys them (platform.ts ServiceOptions.asDeployed). */
+  asDeployed?: { otlpEndpoint: string };
+  /** Send each buyer's own address as X-Forwarded-For, as an ingress does (with asDeployed). */
+  forwarded?: boolean;
+  /** Sample holds and answers every second while k6 runs (FlashSaleResult.timeline). */
+  timeline?: boolean;
 }
 
 export interface FlashSaleResult {
@@ -38,6 +45,13 @@ export interface FlashSaleResult {
   counters: TicketTypeCounters;
   /** Wall-clock time from the first request to the last answer. */
   seconds: number;
+  /** From the first request until the last ticket was held (the last hold's created_at). */
+  sellOutSeconds: number;
+  /** Every POST …/orders answer as k6 timed it (ms). */
+  orderLatency: { p50: number; p95: number; p99: number; max: number };
+  /** Requests per second k6 sent (POST orders and the polls of 202 answers). */
+  requestsPerSecond: number;
+  timeline?: TimelinePoint[];
   logDir: string;
 }
 
@@ -56,7 +70,7 @@ export async function runFlashSale(options: FlashSaleOptions): Promise<FlashSale
   await provisionEvents(settings, databaseUrl, prefix, [
     { ...event, capacity: options.capacity, shards: options.shards, perBuyerLimit: 4 },
   ]);
-  const service = { settings, databaseUrl, prefix, logDir };
+  const service = { settings, databaseUrl, prefix, logDir, asDeployed: options.asDeployed };
   const processes: PlatformProcess[] = [];
   const pool = createPool(databaseUrl);
   try {
@@ -68,6 +82,20 @@ export async function runFlashSale(options: FlashSaleOptions): Promise<FlashSale
     await allReady(processes);
 
     const tokens = await writeTokens(logDir, options.buyers);
+    const heldSoFar = async (): Promise<number> =>
+      Number(
+        (await pool.query<{ n: string }>(`SELECT count(*) AS n FROM orders WHERE status = 'HELD'`)).rows[0]!
+          .n,
+      );
+    const timeline = options.timeline
+      ? sampleTimeline(async () => {
+          const [held, metrics] = await Promise.all([
+            heldSoFar(),
+            fetch(`${purchase.url}/metrics`).then((r) => r.text()),
+          ]);
+          return { held, answers: answersByOutcome(metrics) };
+        })
+      : undefined;
     const started = Date.now();
     const k6 = await runK6(
       settings.K6_BIN!,
@@ -79,10 +107,16 @@ export async function runFlashSale(options: FlashSaleOptions): Promise<FlashSale
         TOKENS: tokens,
         REQUESTS: String(options.requests),
         VUS: String(options.vus ?? 64),
+        ...(options.forwarded ? { FORWARDED: '1' } : {}),
       },
       join(logDir, 'summary.json'),
     );
     const seconds = (Date.now() - started) / 1000;
+    const points = await timeline?.stop();
+    const lastHold = await pool.query<{ at: Date | null }>(
+      `SELECT max(created_at) AS at FROM orders WHERE status IN ('HELD', 'CONFIRMED')`,
+    );
+    const latency = k6.metrics.order_latency ?? {};
     const answers = {
       held: count(k6.metrics, 'holds'),
       pending: count(k6.metrics, 'pending'),
@@ -101,6 +135,15 @@ export async function runFlashSale(options: FlashSaleOptions): Promise<FlashSale
       violations,
       counters: counters!,
       seconds,
+      sellOutSeconds: lastHold.rows[0]!.at ? (lastHold.rows[0]!.at.getTime() - started) / 1000 : seconds,
+      orderLatency: {
+        p50: latency.med ?? 0,
+        p95: latency['p(95)'] ?? 0,
+        p99: latency['p(99)'] ?? 0,
+        max: latency.max ?? 0,
+      },
+      requestsPerSecond: k6.metrics.http_reqs?.rate ?? 0,
+      ...(points ? { timeline: points } : {}),
       logDir,
     };
   } finally {

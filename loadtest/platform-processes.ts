@@ -10,7 +10,11 @@ export interface PlatformProcess {
   url: string;
 }
 
-/** Starts a boxoffice process (`services/<service>/src/main.ts`) with its log in `logDir`. */
+/**
+ * Starts a boxoffice process with its log in `logDir`: `services/<service>/src/main.ts` with
+ * telemetry off and warnings only, unless `asImage` runs it as a pod does (`images/entrypoint.ts
+ * <service>`: the telemetry SDK loaded first), with `env` deciding tracing and the log level.
+ */
 export function startService(
   name: string,
   service: string,
@@ -18,16 +22,19 @@ export function startService(
   env: NodeJS.ProcessEnv,
   logDir: string,
   nodeArgs: string[] = [],
+  asImage = false,
+  logName = name,
 ): PlatformProcess {
-  const log = createWriteStream(join(logDir, `${name}.log`));
-  const main = join(repoRoot, 'services', service, 'src', 'main.ts');
-  const child = spawn(process.execPath, [...nodeArgs, main], {
+  const log = createWriteStream(join(logDir, `${logName}.log`));
+  const main = asImage
+    ? [join(repoRoot, 'images', 'entrypoint.ts'), service]
+    : [join(repoRoot, 'services', service, 'src', 'main.ts')];
+  const child = spawn(process.execPath, [...nodeArgs, ...main], {
     env: {
       ...process.env,
-      ...env,
-      OTEL_SDK_DISABLED: 'true',
-      LOG_LEVEL: 'warn',
+      ...(asImage ? {} : { OTEL_SDK_DISABLED: 'true', LOG_LEVEL: 'warn' }),
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -9,6 +9,7 @@ import { createPool } from '@boxoffice/platform/postgres';
 import { ensureTopic, migrate, provisionEvent } from '@boxoffice/store';
 import type { Admin } from 'kafkajs';
 import pg from 'pg';
+import { valuesSchema } from '../scripts/chart/values-schema.ts';
 import type { Settings } from '../scripts/deps/env-file.ts';
 import { grantComponentAcls } from '../scripts/deps/kafka-acls.ts';
 import {
@@ -20,6 +21,7 @@ import {
   type KafkaComponent,
 } from '../scripts/deps/kafka-users.ts';
 import { freePort } from '../scripts/deps/processes.ts';
+import { LOCAL_DEVELOPMENT_ENV } from '../scripts/local/platform-env.ts';
 import { startService, stopAll, waitReady, type PlatformProcess } from './platform-processes.ts';
 
 /** HS256 secret shared by the services a load run starts and the tokens it signs. */
@@ -116,13 +118,39 @@ export interface ServiceOptions {
   logDir: string;
   /** Extra `node` flags, e.g. `--cpu-prof`. */
   nodeArgs?: string[];
+  /**
+   * Run the services as `npm start` deploys them (the chart's defaults, see asDeployedEnv) instead
+   * of the bench's lab settings (telemetry off, warnings only, rate limits out of the way). The
+   * value is the OTLP endpoint traces go to.
+   */
+  asDeployed?: { otlpEndpoint: string };
+}
+
+/**
+ * What the chart gives every component by default and `npm start` adds for the APIs: tracing with
+ * the chart's sampler and ratio (exported to `otlpEndpoint`), the chart's log level, the services'
+ * own rate limits, and X-Forwarded-For believed from loopback (where a local ingress would be).
+ */
+export function asDeployedEnv(otlpEndpoint: string, api: boolean): NodeJS.ProcessEnv {
+  const telemetry = valuesSchema.shape.telemetry.parse(undefined);
+  return {
+    LOG_LEVEL: valuesSchema.shape.logLevel.parse(undefined),
+    OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint,
+    OTEL_TRACES_SAMPLER: telemetry.sampler,
+    OTEL_TRACES_SAMPLER_ARG: String(telemetry.samplerRatio),
+    ...(api ? LOCAL_DEVELOPMENT_ENV : {}),
+  };
 }
 
 /**
  * Environment every boxoffice service of a load run shares, with the Kafka principal of the
- * component; rate limits out of the way.
+ * component; rate limits out of the way unless the run is as deployed.
  */
-export function serviceEnv(options: ServiceOptions, component?: KafkaComponent): NodeJS.ProcessEnv {
+export function serviceEnv(
+  options: ServiceOptions,
+  component?: KafkaComponent,
+  api = false,
+): NodeJS.ProcessEnv {
   return {
     DATABASE_URL: options.databaseUrl,
     REDIS_URL: options.settings.REDIS_URL,
@@ -132,8 +160,9 @@ export function serviceEnv(options: ServiceOptions, component?: KafkaComponent):
     BOXOFFICE_PREFIX: options.prefix,
     JWT_SECRET: loadTestSecret,
     WEBHOOK_SECRET: 'boxoffice-load-test-webhook-secret',
-    RATE_LIMIT_PER_IP_PER_SECOND: '100000000',
-    RATE_LIMIT_PER_BUYER_PER_SECOND: '100000',
+    ...(options.asDeployed
+      ? asDeployedEnv(options.asDeployed.otlpEndpoint, api)
+      : { RATE_LIMIT_PER_IP_PER_SECOND: '100000000', RATE_LIMIT_PER_BUYER_PER_SECOND: '100000' }),
   };
 }
 
@@ -141,6 +170,7 @@ export async function startAllocator(
   options: ServiceOptions,
   event: EventKey,
   name = 'allocator',
+  logName = name,
 ): Promise<PlatformProcess> {
   const port = await freePort();
   return startService(
@@ -155,6 +185,8 @@ export async function startAllocator(
     },
     options.logDir,
     options.nodeArgs,
+    options.asDeployed !== undefined,
+    logName,
   );
 }
 
@@ -164,9 +196,10 @@ export async function startPurchaseApi(options: ServiceOptions): Promise<Platfor
     'purchase-api',
     'purchase-api',
     port,
-    { ...serviceEnv(options, 'purchase-api'), PURCHASE_API_PORT: String(port) },
+    { ...serviceEnv(options, 'purchase-api', true), PURCHASE_API_PORT: String(port) },
     options.logDir,
     options.nodeArgs,
+    options.asDeployed !== undefined,
   );
 }
 
@@ -176,9 +209,10 @@ export async function startQueryApi(options: ServiceOptions): Promise<PlatformPr
     'query-api',
     'query-api',
     port,
-    { ...serviceEnv(options), QUERY_API_PORT: String(port) },
+    { ...serviceEnv(options, undefined, true), QUERY_API_PORT: String(port) },
     options.logDir,
     options.nodeArgs,
+    options.asDeployed !== undefined,
   );
 }
 
@@ -206,7 +240,7 @@ export async function allReady(processes: PlatformProcess[]): Promise<void> {
 }
 
 /** `count` buyer tokens (buyers `fan-0` …), written as a JSON array for k6's `open()`. */
-export async function writeTokens(logDir: string, count: number): Promise<string> {
+export async function writeTokens(logDir: string, count: number, name = 'tokens.json'): Promise<string> {
   const tokens = await Promise.all(
     Array.from({ length: count }, (_, i) =>
       signLocalToken({
@@ -218,7 +252,7 @@ export async function writeTokens(logDir: string, count: number): Promise<string
       }),
     ),
   );
-  const file = join(logDir, 'tokens.json');
+  const file = join(logDir, name);
   writeFileSync(file, JSON.stringify(tokens));
   return file;
 }

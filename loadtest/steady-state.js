@@ -4,11 +4,11 @@
 // keep the rate) or a p99 above P99_MS.
 //   k6 run -e PURCHASE_URL=… -e EVENT=ns/name -e TOKENS=tokens.json -e RATE=200 -e DURATION=30s loadtest/steady-state.js
 import http from 'k6/http';
-import { nextToken, requestHold } from './hold.js';
+import { loadTokens, nextToken, requestHold } from './hold.js';
 import { check } from 'k6';
 import { Counter } from 'k6/metrics';
 
-const tokens = JSON.parse(open(__ENV.TOKENS));
+const tokens = loadTokens(__ENV.TOKENS);
 const [namespace, name] = __ENV.EVENT.split('/');
 const holds = new Counter('holds');
 const pending = new Counter('pending');

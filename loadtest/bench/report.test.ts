@@ -1,0 +1,42 @@
+import { describe, expect, it } from '@jest/globals';
+import { ratiosOf } from './report.ts';
+import type { Measurement, PeakRun } from './types.ts';
+
+const peak = (holds: number, cpu: Record<string, number>): PeakRun => ({
+  vus: 64,
+  seconds: 10,
+  requestsPerSecond: holds,
+  answered201PerSecond: holds,
+  answered202PerSecond: 0,
+  soldOutPerSecond: 0,
+  confirmedHoldsPerSecond: holds,
+  errorRate: 0,
+  rateLimitedPerSecond: 0,
+  p50: 1,
+  p99: 2,
+  machineBusyPercent: 90,
+  cpuSeconds: cpu,
+  cpuMsPerRequest: cpu,
+});
+const measured = (key: Measurement['key'], holds: number, cpu: Record<string, number>): Measurement => ({
+  key,
+  variant: key,
+  peak: peak(holds, cpu),
+  peakRuns: [],
+  fixed: [],
+});
+
+describe('the ratios against the targets', () => {
+  it('compares the platform as deployed with the bench row by holds/s and by servers CPU per request', () => {
+    const ratios = ratiosOf([
+      measured('naive', 1000, { 'naive-api': 0.3, postgres: 0.7 }),
+      measured('boxoffice', 3000, { 'purchase-api': 0.2, allocator: 0.1, k6: 0.2, other: 5 }),
+      measured('deployed', 2400, { 'purchase-api': 0.3, allocator: 0.12, jaeger: 0.03, k6: 0.2 }),
+    ]);
+    expect(ratios.holdsVsNaive).toBe(3);
+    expect(ratios.deployedVsBench).toBe(0.8);
+    // k6 and "other" are not the servers' cost: (0.3 + 0.12 + 0.03) / (0.2 + 0.1)
+    expect(ratios.deployedCpuVsBench).toBe(1.5);
+    expect(ratios.holdsVsBareCeiling).toBeUndefined();
+  });
+});
