@@ -62,7 +62,12 @@ describe('the synthesized platform, applied to the API server with a server-side
     const objects = synthesizeIn(namespace, values);
     await createServiceAccounts(objects, namespace);
     const deployments = objects.filter((object) => object.kind === 'Deployment');
-    expect(deployments).toHaveLength(3);
+    expect(deployments.map((d) => d.metadata.labels?.['app.kubernetes.io/component']).sort()).toEqual([
+      'analytics',
+      'operator',
+      'purchase-api',
+      'query-api',
+    ]);
 
     const result = await dryRunPods(deployments, namespace);
 

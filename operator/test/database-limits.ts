@@ -164,6 +164,9 @@ const systemColumn = notFromSpec('set by the database or by provisioning, never 
 const allocatorCounter = notFromSpec('a counter the allocator keeps');
 const expirySweep = notFromSpec("the expiry sweeper's position, kept by purchase-api");
 const checkin = notFromSpec('written by check-in at the door (query-api) for an issued ticket');
+const waitingList = notFromSpec(
+  "a buyer's waiting-list entry, written by the shard's allocator from a join command (purchase-api validates it)",
+);
 const salesProjection = notFromSpec(
   'the analytics projection of the order-events topic (services/analytics)',
 );
@@ -193,6 +196,10 @@ export const CHECKS: Record<string, Coverage> = {
   buyer_quantities_quantity_check: fromBuyerRequests,
   hold_expiry_sweep_singleton_check: expirySweep,
   orders_channel_check: notFromSpec('a sales channel from a token claim purchase-api accepts from its list'),
+  waiting_list_channel_check: waitingList,
+  waiting_list_quantity_check: waitingList,
+  waiting_list_shard_check: waitingList,
+  waiting_list_status_check: waitingList,
 };
 
 /** Every column (its type is its limit: integer range, char(n), timestamp range, text without NUL). */
@@ -289,6 +296,17 @@ export const COLUMNS: Record<string, Coverage> = {
   'ticket_admissions.order_id': checkin,
   'ticket_admissions.scanned_by': checkin,
   'ticket_admissions.admitted_at': checkin,
+  'waiting_list.buyer_id': waitingList,
+  'waiting_list.channel': waitingList,
+  'waiting_list.event_id': waitingList,
+  'waiting_list.id': waitingList,
+  'waiting_list.joined_at': waitingList,
+  'waiting_list.quantity': waitingList,
+  'waiting_list.seq': waitingList,
+  'waiting_list.shard': waitingList,
+  'waiting_list.status': waitingList,
+  'waiting_list.ticket_type': waitingList,
+  'waiting_list.updated_at': waitingList,
 };
 
 /** Each admission case once, with the limits it stands for. */

@@ -1,14 +1,16 @@
 import { buyerOf, requireBuyer, type JwtVerifier } from '@boxoffice/platform/auth/jwt';
 import { AppError } from '@boxoffice/platform/errors/app-error';
 import { defineRoute, type AnyRoute, type DocumentedMiddleware } from '@boxoffice/platform/http/route';
-import { normalizeTicketCode } from '@boxoffice/inventory';
+import { dnsLabel, normalizeTicketCode } from '@boxoffice/inventory';
 import { checkInTicket, type CheckinOutcome } from '@boxoffice/store';
 import type pg from 'pg';
 import { z } from 'zod';
 import { QueryErrors } from './errors.ts';
 import { requireOrganizerRole } from './organizer-access.ts';
 
-const eventParams = z.object({ namespace: z.string().min(1).max(63), name: z.string().min(1).max(63) });
+// An event is named by Kubernetes names (DNS labels): nothing else can exist, and nothing else
+// reaches PostgreSQL (which refuses text with U+0000 in it).
+const eventParams = z.object({ namespace: dnsLabel, name: dnsLabel });
 const admissionView = z
   .object({
     code: z.string(),
@@ -75,6 +77,9 @@ export function checkinRoutes(deps: {
             .string()
             .min(1)
             .max(64)
+            // Codes are letters, digits and dashes; anything else (a control character, U+0000 that
+            // PostgreSQL cannot hold) is a misread, refused before it reaches the database.
+            .regex(/^[-A-Za-z0-9\s]+$/, 'must be a ticket code: letters, digits, dashes and spaces')
             .describe('The ticket code as scanned (case and spaces do not matter)'),
         }),
       },

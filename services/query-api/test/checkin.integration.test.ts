@@ -164,6 +164,19 @@ describe('check-in at the door (real PostgreSQL, Kafka, Redis)', () => {
     expect(rows.rowCount).toBe(0);
   });
 
+  it('refuses a misread code (a control character, U+0000) with 400 naming the field, never a 500', async () => {
+    // Found by schemathesis: a code with U+0000 reached PostgreSQL, which cannot hold it (500).
+    for (const misread of ['5\u0000AB', 'ABC\u0007DEF', '\u00e9t\u00e9']) {
+      const answer = await scan(organizer, misread);
+      expect(answer.status).toBe(400);
+      expect(answer.contentType).toMatch(/^application\/problem\+json/);
+      expect(answer.body).toMatchObject({
+        code: 'invalid-request',
+        errors: [{ in: 'body', pointer: '#/code', detail: expect.stringContaining('ticket code') }],
+      });
+    }
+  });
+
   it("refuses buyers' tokens and other organizers' scanners with 403", async () => {
     const [code] = take(1) as [string];
     const buyer = await token('buyer-1');
