@@ -7,6 +7,7 @@ import { startOpsServer } from '@boxoffice/platform/ops-server';
 import { createPool } from '@boxoffice/platform/postgres';
 import { ensureTopic, migrate } from '@boxoffice/store';
 import { KubeConfig } from '@kubernetes/client-node';
+import { dependencyCallMetrics } from './client-metrics.ts';
 import { readOperatorConfig } from './config.ts';
 import { startController, type Controller } from './controller.ts';
 import { LeaderElector } from './leader-election.ts';
@@ -21,12 +22,18 @@ const registry = createMetricsRegistry('operator');
 await migrate(config.DATABASE_URL);
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromDefault();
-const pool = createPool(config.DATABASE_URL, 4);
+// One connection per concurrent reconcile (each provisions in a transaction), and two for the
+// sale observer and the probes.
+const pool = createPool(config.DATABASE_URL, config.RECONCILE_CONCURRENCY + 2);
 const admin = createKafka({
   clientId: 'boxoffice-operator',
   connection: kafkaConnection(config),
   logger,
 }).admin();
+const calls = dependencyCallMetrics(registry);
+calls.countKubeRequests(kubeConfig.getCurrentCluster()?.server ?? 'https://kubernetes.default.svc');
+calls.countKafkaRequests(admin);
+calls.countPostgresStatements(pool);
 await admin.connect();
 // The operator owns the topics: the shared ones here, each event's purchase topic when provisioned.
 const topics = sharedTopics(config.BOXOFFICE_PREFIX);
