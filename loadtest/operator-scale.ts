@@ -82,7 +82,11 @@ const operator = await new OperatorProcess('opscale-operator').start({
 });
 
 const scrape = async (): Promise<Sample[]> => parsePrometheusText((await operator.get('/metrics')).body);
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
+async function until(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -165,7 +169,9 @@ await until(
   () => {
     if (Date.now() - lastReport > 10_000) {
       lastReport = Date.now();
-      console.error(`operator-scale: ${readyAt.size}/${EVENTS} Ready after ${((Date.now() - started) / 1000).toFixed(0)} s`);
+      console.error(
+        `operator-scale: ${readyAt.size}/${EVENTS} Ready after ${((Date.now() - started) / 1000).toFixed(0)} s`,
+      );
     }
     return readyAt.size >= EVENTS;
   },
@@ -174,9 +180,15 @@ await until(
 const allReady = Math.max(...readyAt.values());
 const afterApply = { operator: await scrape(), apiserver: await apiserverMetrics(), at: Date.now() };
 
-console.error(`operator-scale: all Ready after ${((allReady - started) / 1000).toFixed(1)} s; idle for ${IDLE_SECONDS} s`);
+console.error(
+  `operator-scale: all Ready after ${((allReady - started) / 1000).toFixed(1)} s; idle for ${IDLE_SECONDS} s`,
+);
 // The idle window starts once the queue drained, so it holds only resyncs.
-await until('an empty queue', async () => total(await scrape(), 'boxoffice_operator_queue_depth') === 0, 120_000);
+await until(
+  'an empty queue',
+  async () => total(await scrape(), 'boxoffice_operator_queue_depth') === 0,
+  120_000,
+);
 const idleStart = { operator: await scrape(), apiserver: await apiserverMetrics(), at: Date.now() };
 await sleep(IDLE_SECONDS * 1000);
 const idleEnd = { operator: await scrape(), apiserver: await apiserverMetrics(), at: Date.now() };
@@ -192,7 +204,8 @@ function costs(from: Snapshot, to: Snapshot) {
         .sort((a, b) => b[1] - a[1])
         .map(([key, count]) => [key.trim(), { count, perReconcile: reconciles ? count / reconciles : 0 }]),
     );
-  const counter = (name: string, by: string[]) => delta(sumBy(from.operator, name, by), sumBy(to.operator, name, by));
+  const counter = (name: string, by: string[]) =>
+    delta(sumBy(from.operator, name, by), sumBy(to.operator, name, by));
   const kube = counter('boxoffice_operator_kube_requests_total', ['verb', 'resource']);
   const kafka = counter('boxoffice_operator_kafka_requests_total', ['api']);
   const postgres = counter('boxoffice_operator_postgres_statements_total', ['statement']);
@@ -213,14 +226,47 @@ function costs(from: Snapshot, to: Snapshot) {
       p50: histogramQuantile(from.operator, to.operator, duration, 0.5),
       p99: histogramQuantile(from.operator, to.operator, duration, 0.99),
     },
-    kubeRequests: { total: sum(kube), perReconcile: reconciles ? sum(kube) / reconciles : 0, byVerb: per(kube) },
-    kafkaRequests: { total: sum(kafka), perReconcile: reconciles ? sum(kafka) / reconciles : 0, byApi: per(kafka) },
+    stepSeconds: Object.fromEntries(
+      ['provision', 'children', 'counters', 'status'].map((step) => [
+        step,
+        {
+          p50: histogramQuantile(
+            from.operator,
+            to.operator,
+            'boxoffice_operator_reconcile_step_seconds',
+            0.5,
+            {
+              step,
+            },
+          ),
+          p99: histogramQuantile(
+            from.operator,
+            to.operator,
+            'boxoffice_operator_reconcile_step_seconds',
+            0.99,
+            { step },
+          ),
+        },
+      ]),
+    ) as Record<string, { p50: number; p99: number }>,
+    kubeRequests: {
+      total: sum(kube),
+      perReconcile: reconciles ? sum(kube) / reconciles : 0,
+      byVerb: per(kube),
+    },
+    kafkaRequests: {
+      total: sum(kafka),
+      perReconcile: reconciles ? sum(kafka) / reconciles : 0,
+      byApi: per(kafka),
+    },
     postgresStatements: {
       total: sum(postgres),
       perReconcile: reconciles ? sum(postgres) / reconciles : 0,
       byKind: per(postgres),
     },
-    apiserverRequests: Object.fromEntries(delta(apiserverByResource(from.apiserver), apiserverByResource(to.apiserver))),
+    apiserverRequests: Object.fromEntries(
+      delta(apiserverByResource(from.apiserver), apiserverByResource(to.apiserver)),
+    ),
     operatorCpuPercent: (100 * cpu) / seconds,
     operatorRssMiB: total(to.operator, 'process_resident_memory_bytes') / 2 ** 20,
     operatorHeapMiB: total(to.operator, 'nodejs_heap_size_used_bytes') / 2 ** 20,
@@ -288,7 +334,7 @@ function markdown(r: typeof result): string {
       `RECONCILE_CONCURRENCY=${r.operator.RECONCILE_CONCURRENCY}, RECONCILE_RATE_PER_SECOND=${r.operator.RECONCILE_RATE_PER_SECOND}, ` +
       `RECONCILE_BURST=${r.operator.RECONCILE_BURST}, RESYNC_SECONDS=${r.operator.RESYNC_SECONDS}), no allocator process: KWOK reports each ` +
       `allocator pod Ready without starting it, so Ready = partitions, shard rows, Deployment available, ScaledObject applied. ` +
-      `${r.machine.cores} cores shared with other work (load ${f(r.machine.loadAverage1m)}); measured ${r.measuredAt} by \`npm run bench:operator\`.`,
+      `${r.machine.cores} cores shared with other work (load ${f(r.machine.loadAverage1m ?? NaN)}); measured ${r.measuredAt} by \`npm run bench:operator\`.`,
     '',
     '| | value |',
     '| --- | --- |',
@@ -298,6 +344,9 @@ function markdown(r: typeof result): string {
     `| reconciles until all Ready | ${apply.reconciles} (${f(apply.reconciles / r.events, 2)} per event, ${apply.retriedErrors} retried) |`,
     `| reconcile duration p50 / p99 (while applying) | ${ms(apply.reconcileSeconds.p50)} / ${ms(apply.reconcileSeconds.p99)} |`,
     `| reconcile duration p50 / p99 (idle resyncs) | ${ms(idle.reconcileSeconds.p50)} / ${ms(idle.reconcileSeconds.p99)} |`,
+    `| steps while applying, p50 / p99 | ${Object.entries(apply.stepSeconds)
+      .map(([step, q]) => `${step} ${ms(q.p50)} / ${ms(q.p99)}`)
+      .join(', ')} |`,
     `| Kubernetes API requests per reconcile (applying / idle) | ${f(apply.kubeRequests.perReconcile, 2)} / ${f(idle.kubeRequests.perReconcile, 2)} |`,
     `| Kafka admin requests per reconcile (applying / idle) | ${f(apply.kafkaRequests.perReconcile, 2)} / ${f(idle.kafkaRequests.perReconcile, 2)} |`,
     `| PostgreSQL statements per reconcile (applying / idle) | ${f(apply.postgresStatements.perReconcile, 2)} / ${f(idle.postgresStatements.perReconcile, 2)} |`,

@@ -49,11 +49,18 @@ export function delta(before: Map<string, number>, after: Map<string, number>): 
  * The q-quantile of a histogram's observations between two scrapes, interpolated linearly inside
  * the bucket as PromQL's histogram_quantile does (so it is as precise as the buckets are).
  */
-export function histogramQuantile(before: Sample[], after: Sample[], name: string, q: number): number {
+export function histogramQuantile(
+  before: Sample[],
+  after: Sample[],
+  name: string,
+  q: number,
+  where: Record<string, string> = {},
+): number {
   const buckets = (samples: Sample[]): Map<number, number> => {
     const byLe = new Map<number, number>();
     for (const s of samples) {
       if (s.name !== `${name}_bucket`) continue;
+      if (!Object.entries(where).every(([k, v]) => s.labels[k] === v)) continue;
       const le = s.labels.le === '+Inf' ? Infinity : Number(s.labels.le);
       byLe.set(le, (byLe.get(le) ?? 0) + s.value);
     }

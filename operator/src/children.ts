@@ -18,34 +18,74 @@ import { isNotFound } from './errors.ts';
 import { Reason, type ChildState } from './status.ts';
 import { FIELD_MANAGER, type TicketEvent } from './ticket-event.ts';
 
+/** The children as the informers last saw them (none: every reconcile applies). */
+export interface ChildCache {
+  deployment(name: string): V1Deployment | undefined;
+  scaledObject(name: string): KubernetesObject | undefined;
+  applied(kind: 'deployments' | 'scaledobjects', object: KubernetesObject): void;
+}
+
 /**
  * Writes the event's allocator Deployment (and, with KEDA, its ScaledObject) by server-side apply
  * under one field manager, and reports what it observes. Applying an unchanged object writes
- * nothing, so this is safe on every resync.
+ * nothing, so this is safe on every resync; but it is still a request the API server processes in
+ * full, and building the desired object (cdk8s) costs CPU. So a child this process applied for the
+ * same event generation, unchanged since (the cached generation is the one its apply produced), is
+ * neither built nor applied again: its cached state is the answer. The desired objects are pure
+ * functions of the event (uid and generation name it) and the operator's config. A hand edit of the
+ * spec moves the generation and is reverted at the next reconcile; a restart applies everything once.
  */
-export function childrenApplier(kubeConfig: KubeConfig, config: OperatorConfig) {
+export function childrenApplier(kubeConfig: KubeConfig, config: OperatorConfig, cache?: ChildCache) {
   const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
-  const apply = <T extends KubernetesObject>(object: Record<string, unknown>): Promise<T> =>
-    objects.patch(
+  /** Per child name: what it was applied for (event uid, generation, KEDA) and the generation that produced. */
+  const applied = new Map<string, { input: string; generation: number | undefined }>();
+  const apply = async <T extends KubernetesObject>(
+    kind: 'deployments' | 'scaledobjects',
+    name: string,
+    input: string,
+    build: () => Record<string, unknown>,
+    cached: T | undefined,
+  ): Promise<T> => {
+    const key = `${kind}/${name}`;
+    const last = applied.get(key);
+    if (cached && last?.input === input && last.generation === cached.metadata?.generation) return cached;
+    const object = build();
+    const stored = (await objects.patch(
       object as KubernetesObject,
       undefined,
       undefined,
       FIELD_MANAGER,
       true, // force: the operator owns these fields, even if someone edited them by hand
       PatchStrategy.ServerSideApply,
-    ) as Promise<T>;
+    )) as T;
+    cache?.applied(kind, stored);
+    applied.set(key, { input, generation: stored.metadata?.generation });
+    return stored;
+  };
 
   return async (
     event: TicketEvent,
     kedaInstalled: boolean,
   ): Promise<{ allocator: ChildState; scaler: ChildState }> => {
     // The apply answer is the stored object with its status: no second read for readiness.
+    const name = allocatorName(event.metadata);
+    const input = `${event.metadata.uid}/${event.metadata.generation}/${kedaInstalled}`;
     const deployment = await apply<V1Deployment>(
-      desiredAllocatorDeployment(event, config, { autoscaled: kedaInstalled }),
+      'deployments',
+      name,
+      input,
+      () => desiredAllocatorDeployment(event, config, { autoscaled: kedaInstalled }),
+      cache?.deployment(name),
     );
     let scaler: ChildState;
     if (kedaInstalled) {
-      await apply(desiredScaledObject(event, config));
+      await apply(
+        'scaledobjects',
+        name,
+        input,
+        () => desiredScaledObject(event, config),
+        cache?.scaledObject(name),
+      );
       const { minReplicas, maxReplicas } = event.spec.allocator;
       scaler = {
         ready: true,

@@ -84,8 +84,8 @@ export function kubeRequestLabels(method: string, path: string): { verb: string;
         : name === undefined
           ? 'list'
           : 'get'
-      : (({ POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' }) as Record<string, string>)[
+      : (({ POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' } as Record<string, string>)[
           method
-        ] ?? method.toLowerCase();
+        ] ?? method.toLowerCase());
   return { verb, resource: labelled };
 }
