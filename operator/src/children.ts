@@ -70,22 +70,26 @@ export function childrenApplier(kubeConfig: KubeConfig, config: OperatorConfig, 
     // The apply answer is the stored object with its status: no second read for readiness.
     const name = allocatorName(event.metadata);
     const input = `${event.metadata.uid}/${event.metadata.generation}/${kedaInstalled}`;
-    const deployment = await apply<V1Deployment>(
-      'deployments',
-      name,
-      input,
-      () => desiredAllocatorDeployment(event, config, { autoscaled: kedaInstalled }),
-      cache?.deployment(name),
-    );
-    let scaler: ChildState;
-    if (kedaInstalled) {
-      await apply(
-        'scaledobjects',
+    // Both at once: KEDA waits for a ScaledObject's target to appear, so neither needs the other first.
+    const [deployment] = await Promise.all([
+      apply<V1Deployment>(
+        'deployments',
         name,
         input,
-        () => desiredScaledObject(event, config),
-        cache?.scaledObject(name),
-      );
+        () => desiredAllocatorDeployment(event, config, { autoscaled: kedaInstalled }),
+        cache?.deployment(name),
+      ),
+      kedaInstalled &&
+        apply(
+          'scaledobjects',
+          name,
+          input,
+          () => desiredScaledObject(event, config),
+          cache?.scaledObject(name),
+        ),
+    ]);
+    let scaler: ChildState;
+    if (kedaInstalled) {
       const { minReplicas, maxReplicas } = event.spec.allocator;
       scaler = {
         ready: true,

@@ -174,9 +174,13 @@ export function ticketEventReconciler(deps: ReconcilerDeps): (key: string) => Pr
 
   const converge = async (event: TicketEvent): Promise<ReconcileResult> => {
     const { namespace, name } = event.metadata;
+    // The topic and shard rows first (an allocator must find them); its children and the counters
+    // (which read those rows) then at once.
     const provisioned = await timed('provision', () => provision(event));
-    const children = await timed('children', async () => applyChildren(event, await keda.installed()));
-    const counters = await timed('counters', () => eventCounters(deps.provision.pool, event.metadata));
+    const [children, counters] = await Promise.all([
+      timed('children', async () => applyChildren(event, await keda.installed())),
+      timed('counters', () => eventCounters(deps.provision.pool, event.metadata)),
+    ]);
     const at = now();
     const status = desiredStatus(event, {
       now: at,
