@@ -336,7 +336,11 @@ export const valuesSchema = z.strictObject({
             16,
             'Reconciles of different events at once (RECONCILE_CONCURRENCY; one event never twice at once; each holds a PostgreSQL connection).',
           ),
-          ratePerSecond: count(50, 'Reconcile starts per second over all events (RECONCILE_RATE_PER_SECOND).', 1),
+          ratePerSecond: count(
+            50,
+            'Reconcile starts per second over all events (RECONCILE_RATE_PER_SECOND).',
+            1,
+          ),
           burst: count(200, 'Reconcile starts allowed above that rate at once (RECONCILE_BURST).', 1),
         },
         'How many TicketEvents the operator reconciles at once (docs/scaling.md, "Operator scale").',
