@@ -65,6 +65,9 @@ export class Operator extends Construct {
       LEASE_NAMESPACE: value(install.namespace),
       LEASE_NAME: value(leaseName),
       ...(watchNamespace ? { WATCH_NAMESPACE: value(watchNamespace) } : {}),
+      RECONCILE_CONCURRENCY: value(String(values.operator.reconcile.concurrency)),
+      RECONCILE_RATE_PER_SECOND: value(String(values.operator.reconcile.ratePerSecond)),
+      RECONCILE_BURST: value(String(values.operator.reconcile.burst)),
       // What the operator writes into each event's allocator Deployment.
       ALLOCATOR_IMAGE: value(imageReference(allocators.image, install.chart.appVersion, values.image)),
       ALLOCATOR_IMAGE_PULL_POLICY: value(allocators.image.pullPolicy || values.image.pullPolicy),

@@ -19,37 +19,80 @@ import { scaledObjectState, type ScaledObjectStatus } from './keda.ts';
 import { Reason, type ChildState } from './status.ts';
 import { FIELD_MANAGER, type TicketEvent } from './ticket-event.ts';
 
+/** The children as the informers last saw them (none: every reconcile applies). */
+export interface ChildCache {
+  deployment(name: string): V1Deployment | undefined;
+  scaledObject(name: string): KubernetesObject | undefined;
+  applied(kind: 'deployments' | 'scaledobjects', object: KubernetesObject): void;
+}
+
 /**
  * Writes the event's allocator Deployment (and, with KEDA, its ScaledObject) by server-side apply
  * under one field manager, and reports what it observes. Applying an unchanged object writes
- * nothing, so this is safe on every resync.
+ * nothing, so this is safe on every resync; but it is still a request the API server processes in
+ * full, and building the desired object (cdk8s) costs CPU. So a child this process applied for the
+ * same event generation, unchanged since (the cached generation is the one its apply produced), is
+ * neither built nor applied again: its cached state is the answer. The desired objects are pure
+ * functions of the event (uid and generation name it) and the operator's config. A hand edit of the
+ * spec moves the generation and is reverted at the next reconcile; a restart applies everything once.
  */
-export function childrenApplier(kubeConfig: KubeConfig, config: OperatorConfig) {
+export function childrenApplier(kubeConfig: KubeConfig, config: OperatorConfig, cache?: ChildCache) {
   const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
-  const apply = <T extends KubernetesObject>(object: Record<string, unknown>): Promise<T> =>
-    objects.patch(
+  /** Per child name: what it was applied for (event uid, generation, KEDA) and the generation that produced. */
+  const applied = new Map<string, { input: string; generation: number | undefined }>();
+  const apply = async <T extends KubernetesObject>(
+    kind: 'deployments' | 'scaledobjects',
+    name: string,
+    input: string,
+    build: () => Record<string, unknown>,
+    cached: T | undefined,
+  ): Promise<T> => {
+    const key = `${kind}/${name}`;
+    const last = applied.get(key);
+    if (cached && last?.input === input && last.generation === cached.metadata?.generation) return cached;
+    const object = build();
+    const stored = (await objects.patch(
       object as KubernetesObject,
       undefined,
       undefined,
       FIELD_MANAGER,
       true, // force: the operator owns these fields, even if someone edited them by hand
       PatchStrategy.ServerSideApply,
-    ) as Promise<T>;
+    )) as T;
+    cache?.applied(kind, stored);
+    applied.set(key, { input, generation: stored.metadata?.generation });
+    return stored;
+  };
 
   return async (
     event: TicketEvent,
     kedaInstalled: boolean,
   ): Promise<{ allocator: ChildState; scaler: ChildState }> => {
     // The apply answer is the stored object with its status: no second read for readiness.
-    const deployment = await apply<V1Deployment>(
-      desiredAllocatorDeployment(event, config, { autoscaled: kedaInstalled }),
-    );
+    const name = allocatorName(event.metadata);
+    const input = `${event.metadata.uid}/${event.metadata.generation}/${kedaInstalled}`;
+    // Both at once: KEDA waits for a ScaledObject's target to appear, so neither needs the other first.
+    // The ScaledObject's answer (or its cached copy, kept current by the informer) carries KEDA's
+    // status too; its changes requeue the event.
+    const [deployment, scaledObject] = await Promise.all([
+      apply<V1Deployment>(
+        'deployments',
+        name,
+        input,
+        () => desiredAllocatorDeployment(event, config, { autoscaled: kedaInstalled }),
+        cache?.deployment(name),
+      ),
+      kedaInstalled &&
+        apply<KubernetesObject & ScaledObjectStatus>(
+          'scaledobjects',
+          name,
+          input,
+          () => desiredScaledObject(event, config),
+          cache?.scaledObject(name),
+        ),
+    ]);
     let scaler: ChildState;
-    if (kedaInstalled) {
-      // The apply answer carries KEDA's status too; its changes requeue the event (the informer).
-      const scaledObject = await apply<KubernetesObject & ScaledObjectStatus>(
-        desiredScaledObject(event, config),
-      );
+    if (scaledObject) {
       const { minReplicas, maxReplicas } = event.spec.allocator;
       scaler = scaledObjectState(scaledObject, `${minReplicas}..${maxReplicas}`);
     } else {

@@ -10,11 +10,18 @@ import {
   type KubernetesObject,
   type KubernetesListObject,
 } from '@kubernetes/client-node';
+import {
+  ChangeFilter,
+  deploymentSignature,
+  generationSignature,
+  lacksFinalizer,
+  ticketEventSignature,
+} from './change-filter.ts';
 import { allocatorNamespace, type OperatorConfig } from './config.ts';
 import { EVENT_NAMESPACE_LABEL, eventOfChild } from './desired/index.ts';
 import { errorMessage } from './errors.ts';
 import { kedaDiscovery } from './keda.ts';
-import { ticketEventReconciler } from './reconciler.ts';
+import { ticketEventReconciler, type InformerCache, type ReconcileStep } from './reconciler.ts';
 import { FIELD_MANAGER, GROUP, PLURAL, VERSION, type TicketEvent } from './ticket-event.ts';
 import { WorkQueue } from './work-queue.ts';
 
@@ -37,8 +44,10 @@ function eventKey(child: KubernetesObject): string | undefined {
  * Informers on TicketEvents and on the Deployments and ScaledObjects the operator writes into the
  * platform's namespace. They only enqueue the TicketEvent's `namespace/name`: what changed does not
  * matter, the reconcile reads the actual state (so the first list of children, at every start,
- * enqueues each child's event, and a child whose event is gone is deleted). The informer relists by
- * itself after 410 Gone; a watch that fails is restarted here with backoff.
+ * enqueues each child's event, and a child whose event is gone is deleted). Updates that cannot
+ * change a reconcile (the operator's own status writes, replica counters) enqueue nothing
+ * (change-filter.ts). The reconcile reads these informers' caches, not the API server. The informer
+ * relists by itself after 410 Gone; a watch that fails is restarted here with backoff.
  */
 export async function startController(deps: {
   kubeConfig: KubeConfig;
@@ -47,9 +56,25 @@ export async function startController(deps: {
   logger: Logger;
   onResult?: (result: 'success' | 'error' | 'terminal', seconds: number) => void;
   onError?: (error: unknown) => void;
+  onStep?: (step: ReconcileStep, seconds: number) => void;
 }): Promise<Controller> {
   const { config, logger } = deps;
-  const reconcile = ticketEventReconciler(deps);
+  // Filled below, before the first key is queued (informers enqueue only once they listed).
+  const caches = new Map<string, ObjectCache<KubernetesObject>>();
+  const filters = {
+    ticketevents: new ChangeFilter(ticketEventSignature, lacksFinalizer),
+    deployments: new ChangeFilter(deploymentSignature),
+    scaledobjects: new ChangeFilter(generationSignature),
+  };
+  const childNamespace = allocatorNamespace(config);
+  const cache: InformerCache = {
+    ticketEvent: (namespace, name) =>
+      caches.get('ticketevents')?.get(name, namespace) as TicketEvent | undefined,
+    deployment: (name) => caches.get('deployments')?.get(name, childNamespace),
+    scaledObject: (name) => caches.get('scaledobjects')?.get(name, childNamespace),
+    applied: (kind, object) => filters[kind].remember(object),
+  };
+  const reconcile = ticketEventReconciler({ ...deps, cache });
   const queue = new WorkQueue({
     concurrency: config.RECONCILE_CONCURRENCY,
     ratePerSecond: config.RECONCILE_RATE_PER_SECOND,
@@ -68,7 +93,6 @@ export async function startController(deps: {
   const apps = deps.kubeConfig.makeApiClient(AppsV1Api);
   const ns = config.WATCH_NAMESPACE;
   const scope = ns ? `/namespaces/${ns}` : '';
-  const childNamespace = allocatorNamespace(config);
   // With WATCH_NAMESPACE, only the children of its events: another operator's are not orphans.
   const selector = [
     `app.kubernetes.io/managed-by=${FIELD_MANAGER}`,
@@ -82,6 +106,7 @@ export async function startController(deps: {
     list: List;
     selector?: string;
     enqueue: (o: KubernetesObject) => string | undefined;
+    filter: ChangeFilter;
   }[] = [
     {
       name: 'ticketevents',
@@ -96,6 +121,7 @@ export async function startController(deps: {
             })
           : custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as List,
       enqueue: (o) => `${o.metadata?.namespace}/${o.metadata?.name}`,
+      filter: filters.ticketevents,
     },
     {
       name: 'deployments',
@@ -104,6 +130,7 @@ export async function startController(deps: {
         apps.listNamespacedDeployment({ namespace: childNamespace, labelSelector: selector })) as List,
       selector,
       enqueue: eventKey,
+      filter: filters.deployments,
     },
   ];
   // Without KEDA there is nothing to watch (the list would 404 forever).
@@ -122,6 +149,7 @@ export async function startController(deps: {
         })) as List,
       selector,
       enqueue: eventKey,
+      filter: filters.scaledobjects,
     });
   }
 
@@ -140,13 +168,17 @@ export async function startController(deps: {
     };
     let restartDelayMs = 1_000;
     // Objects arriving prove the watch works again; 'connect' does not (it fires before the list).
-    const enqueueAndReset = (object: KubernetesObject): void => {
+    const changed = (object: KubernetesObject): void => {
       restartDelayMs = 1_000;
-      enqueue(object);
+      if (source.filter.matters(object)) enqueue(object);
     };
-    informer.on('add', enqueueAndReset);
-    informer.on('update', enqueueAndReset);
-    informer.on('delete', enqueueAndReset);
+    informer.on('add', changed);
+    informer.on('update', changed);
+    informer.on('delete', (object) => {
+      restartDelayMs = 1_000;
+      source.filter.forget(object);
+      enqueue(object);
+    });
     informer.on('error', (error: unknown) => {
       if (stopped) return; // stop() aborts the watch, which reports an AbortError
       logger.warn(
@@ -160,6 +192,7 @@ export async function startController(deps: {
       restartDelayMs = Math.min(30_000, restartDelayMs * 2);
     });
     informers.push(informer);
+    caches.set(source.name, informer);
   }
   for (const informer of informers) await informer.start();
   logger.info(

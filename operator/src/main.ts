@@ -7,12 +7,14 @@ import { startOpsServer } from '@boxoffice/platform/ops-server';
 import { createPool } from '@boxoffice/platform/postgres';
 import { ensureTopic, migrate } from '@boxoffice/store';
 import { KubeConfig } from '@kubernetes/client-node';
+import { dependencyCallMetrics } from './client-metrics.ts';
 import { readOperatorConfig } from './config.ts';
 import { startController, type Controller } from './controller.ts';
 import { LeaderElector } from './leader-election.ts';
 import { operatorMetrics } from './metrics.ts';
 import { saleMetrics } from './sale-metrics.ts';
 import { startSaleObserver, type SaleObserver } from './sale-observer.ts';
+import { topicBatcher } from './topic-batcher.ts';
 
 const config = readOperatorConfig();
 const logger = createLogger('operator');
@@ -21,17 +23,25 @@ const registry = createMetricsRegistry('operator');
 await migrate(config.DATABASE_URL);
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromDefault();
-const pool = createPool(config.DATABASE_URL, 4);
+// One connection per concurrent reconcile (each provisions in a transaction), and two for the
+// sale observer and the probes.
+const pool = createPool(config.DATABASE_URL, config.RECONCILE_CONCURRENCY + 2);
 const admin = createKafka({
   clientId: 'boxoffice-operator',
   connection: kafkaConnection(config),
   logger,
 }).admin();
+const calls = dependencyCallMetrics(registry);
+calls.countKubeRequests(kubeConfig.getCurrentCluster()?.server ?? 'https://kubernetes.default.svc');
+calls.countKafkaRequests(admin);
+calls.countPostgresStatements(pool);
 await admin.connect();
 // The operator owns the topics: the shared ones here, each event's purchase topic when provisioned.
-const topics = sharedTopics(config.BOXOFFICE_PREFIX);
-await ensureTopic(admin, topics.orderEvents, 3);
-await ensureTopic(admin, topics.deadLetter, 1);
+const shared = sharedTopics(config.BOXOFFICE_PREFIX);
+await ensureTopic(admin, shared.orderEvents, 3);
+await ensureTopic(admin, shared.deadLetter, 1);
+// Reconciles running at once ensure their purchase topics in one batch.
+const topics = topicBatcher(admin);
 
 let controller: Controller | undefined;
 let observer: SaleObserver | undefined;
@@ -58,11 +68,12 @@ const elector = new LeaderElector({
     try {
       controller = await startController({
         kubeConfig,
-        provision: { pool, admin },
+        provision: { pool, admin, ensureTopic: topics.ensure },
         config,
         logger,
         onResult: (result, seconds) => metrics.observe(result, seconds),
         onError: (error) => metrics.failed(error),
+        onStep: (step, seconds) => metrics.step(step, seconds),
       });
       // The leader is the one process that always runs: it watches the sales and audits them.
       observer = startSaleObserver({

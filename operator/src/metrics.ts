@@ -60,7 +60,14 @@ export function operatorMetrics(
     name: 'boxoffice_operator_reconcile_duration_seconds',
     help: 'Duration of one TicketEvent reconcile',
     labelNames: ['result'],
-    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const steps = new Histogram({
+    name: 'boxoffice_operator_reconcile_step_seconds',
+    help: 'Duration of each step of a converging reconcile: provision (topic and shard rows), children (allocator Deployment and ScaledObject), counters (PostgreSQL), status (the status write)',
+    labelNames: ['step'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
   const errors = new Counter({
@@ -131,6 +138,9 @@ export function operatorMetrics(
     observe(result: string, seconds: number): void {
       reconciles.inc({ result });
       duration.observe({ result }, seconds);
+    },
+    step(step: string, seconds: number): void {
+      steps.observe({ step }, seconds);
     },
     failed(error: unknown): void {
       errors.inc({ reason: reconcileErrorReason(error) });

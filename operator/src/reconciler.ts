@@ -1,6 +1,13 @@
 import type { Logger } from '@boxoffice/platform/logger';
 import { eventCounters, provisionEvent, TicketTypeInUseError, type ProvisionDeps } from '@boxoffice/store';
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import {
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+  type KubernetesObject,
+  type V1Deployment,
+} from '@kubernetes/client-node';
 import { childrenApplier, childrenRemover } from './children.ts';
 import type { OperatorConfig } from './config.ts';
 import {
@@ -15,7 +22,15 @@ import { finalizer } from './finalizer.ts';
 import { kedaDiscovery } from './keda.ts';
 import { eventRecorder } from './kube-events.ts';
 import { desiredStatus, Reason, requeueAfterMs, statusChanged, type ChildState } from './status.ts';
-import { FINALIZER, GROUP, PLURAL, toEventDefinition, VERSION, type TicketEvent } from './ticket-event.ts';
+import {
+  FINALIZER,
+  GROUP,
+  PLURAL,
+  toEventDefinition,
+  VERSION,
+  type TicketEvent,
+  type TicketEventStatus,
+} from './ticket-event.ts';
 import type { ReconcileResult } from './work-queue.ts';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -26,17 +41,34 @@ const removalRefused = (error: unknown): TerminalError | undefined =>
     ? new TerminalError(Reason.TicketTypeInUse, error.message, { cause: error })
     : undefined;
 
+/** The controller's informer caches: what the API server last told the watches. */
+export interface InformerCache {
+  ticketEvent(namespace: string, name: string): TicketEvent | undefined;
+  /** The allocator Deployment / ScaledObject of that name in the platform's namespace. */
+  deployment(name: string): KubernetesObject | undefined;
+  scaledObject(name: string): KubernetesObject | undefined;
+  /** The stored child an apply answered with: its watch echo need not queue the event again. */
+  applied(kind: 'deployments' | 'scaledobjects', object: KubernetesObject): void;
+}
+
 export interface ReconcilerDeps {
   kubeConfig: KubeConfig;
   provision: ProvisionDeps;
   config: OperatorConfig;
   logger: Logger;
   now?: () => Date;
+  /** Without one, every reconcile reads its TicketEvent from the API server and applies every child. */
+  cache?: InformerCache;
+  /** How long each step of a converging reconcile took (metrics: where the time of a reconcile goes). */
+  onStep?: (step: ReconcileStep, seconds: number) => void;
 }
+
+export type ReconcileStep = 'provision' | 'children' | 'counters' | 'status';
 
 /**
  * Level-triggered reconcile of one TicketEvent by key: reads actual state and converges, so it is
- * safe to run any time and as often as wanted; a run that finds nothing to change writes nothing.
+ * safe to run any time and as often as wanted; a run that finds nothing to change writes nothing
+ * (and, with the informer cache, sends no Kubernetes request at all).
  * Retryable errors propagate to the queue (backoff); terminal ones become conditions and Events.
  */
 export function ticketEventReconciler(deps: ReconcilerDeps): (key: string) => Promise<ReconcileResult> {
@@ -44,7 +76,21 @@ export function ticketEventReconciler(deps: ReconcilerDeps): (key: string) => Pr
   const now = deps.now ?? (() => new Date());
   const record = eventRecorder(deps.kubeConfig, deps.logger);
   const keda = kedaDiscovery(deps.kubeConfig, deps.config.KEDA_API_VERSION);
-  const applyChildren = childrenApplier(deps.kubeConfig, deps.config);
+  const { cache } = deps;
+  const applyChildren = childrenApplier(
+    deps.kubeConfig,
+    deps.config,
+    cache && {
+      deployment: (name) => cache.deployment(name) as V1Deployment | undefined,
+      scaledObject: (name) => cache.scaledObject(name),
+      applied: (kind, object) => cache.applied(kind, object),
+    },
+  );
+  /**
+   * The status this process last wrote per key: the cache may not show it yet, and a status equal
+   * to the stale cached one but not to the stored one must still be written.
+   */
+  const written = new Map<string, TicketEventStatus>();
   const removeChildren = childrenRemover(deps.kubeConfig, deps.config, keda);
   const finalize = finalizer({ ...deps, record, now, removeChildren });
   const ref = (namespace: string, name: string) => ({
@@ -55,7 +101,14 @@ export function ticketEventReconciler(deps: ReconcilerDeps): (key: string) => Pr
     name,
   });
 
+  /**
+   * From the informer's cache: it is at least as new as the change that queued this key. Not in the
+   * cache is confirmed with the API server, because "gone" deletes the allocator (a cache that has
+   * not listed yet must never do that).
+   */
   const read = async (namespace: string, name: string): Promise<TicketEvent | undefined> => {
+    const cached = deps.cache?.ticketEvent(namespace, name);
+    if (cached) return cached;
     try {
       return (await custom.getNamespacedCustomObject(ref(namespace, name))) as TicketEvent;
     } catch (error) {
@@ -110,11 +163,24 @@ export function ticketEventReconciler(deps: ReconcilerDeps): (key: string) => Pr
     }
   };
 
+  const timed = async <T>(step: ReconcileStep, work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      deps.onStep?.(step, (performance.now() - started) / 1000);
+    }
+  };
+
   const converge = async (event: TicketEvent): Promise<ReconcileResult> => {
     const { namespace, name } = event.metadata;
-    const provisioned = await provision(event);
-    const children = await applyChildren(event, await keda.installed());
-    const counters = await eventCounters(deps.provision.pool, event.metadata);
+    // The topic and shard rows first (an allocator must find them); its children and the counters
+    // (which read those rows) then at once.
+    const provisioned = await timed('provision', () => provision(event));
+    const [children, counters] = await Promise.all([
+      timed('children', async () => applyChildren(event, await keda.installed())),
+      timed('counters', () => eventCounters(deps.provision.pool, event.metadata)),
+    ]);
     const at = now();
     const status = desiredStatus(event, {
       now: at,
@@ -123,18 +189,24 @@ export function ticketEventReconciler(deps: ReconcilerDeps): (key: string) => Pr
       ...children,
       counters,
     });
-    if (statusChanged(event.status, status)) {
-      await custom.patchNamespacedCustomObjectStatus(
-        { ...ref(namespace, name), body: { status } },
-        mergePatch,
-      );
-      if (status.phase !== event.status?.phase)
-        await record(
-          event,
-          status.phase === 'Failed' ? 'Warning' : 'Normal',
-          `Phase${status.phase}`,
-          `phase ${event.status?.phase ?? '(none)'} → ${status.phase}`,
-        );
+    const key = `${namespace}/${name}`;
+    const last = written.get(key);
+    if (statusChanged(event.status, status) || (last !== undefined && statusChanged(last, status))) {
+      // The phase's Event goes beside the status write, not after it: one round trip, not two
+      // (recording never fails a reconcile).
+      await Promise.all([
+        timed('status', () =>
+          custom.patchNamespacedCustomObjectStatus({ ...ref(namespace, name), body: { status } }, mergePatch),
+        ),
+        status.phase !== event.status?.phase &&
+          record(
+            event,
+            status.phase === 'Failed' ? 'Warning' : 'Normal',
+            `Phase${status.phase}`,
+            `phase ${event.status?.phase ?? '(none)'} → ${status.phase}`,
+          ),
+      ]);
+      written.set(key, status);
       deps.logger.info(
         { ticketEvent: `${namespace}/${name}`, phase: status.phase, ready: status.ready },
         'status updated',
@@ -148,6 +220,7 @@ export function ticketEventReconciler(deps: ReconcilerDeps): (key: string) => Pr
   return async (key) => {
     const [namespace, name] = key.split('/') as [string, string];
     let event = await read(namespace, name);
+    if (!event || event.metadata.deletionTimestamp) written.delete(key);
     // Gone (its finalizer removed by hand, or deleted while no operator ran, or the finalizer gave up
     // on its allocator): no ownerReference reaches the platform's namespace, so delete what is left.
     // Informers enqueue every child's event at start, which makes this the orphan sweep.

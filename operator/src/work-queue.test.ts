@@ -125,6 +125,29 @@ describe('the work queue', () => {
     await queue.stop();
   });
 
+  it('runs changes before waiting resyncs, and a change to a key waiting for its resync goes ahead', async () => {
+    const order: string[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const queue = new WorkQueue({
+      concurrency: 1,
+      reconcile: async (key) => {
+        order.push(key);
+        if (key === 'ns/blocker') await gate;
+      },
+    });
+    queue.add('ns/blocker'); // holds the only slot while the others queue up
+    await until(() => order.length === 1);
+    queue.add('ns/r1', 'resync');
+    queue.add('ns/r2', 'resync');
+    queue.add('ns/c1');
+    queue.add('ns/r2'); // a change arrives for a key waiting for its resync
+    release();
+    await until(() => order.length === 4);
+    expect(order).toEqual(['ns/blocker', 'ns/c1', 'ns/r2', 'ns/r1']);
+    await queue.stop();
+  });
+
   it('rate-limits reconcile starts over all keys', async () => {
     const started: number[] = [];
     const queue = new WorkQueue({

@@ -25,6 +25,11 @@ export interface WorkQueueOptions {
 export class WorkQueue {
   private readonly queued = new Set<string>();
   private readonly order: string[] = [];
+  /**
+   * Periodic resyncs wait here, behind every change: at a thousand events they are tens per second,
+   * and in one FIFO they would hold back the reconciles that make new events Ready.
+   */
+  private readonly resyncs: string[] = [];
   private readonly running = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly waiting = new Map<string, { at: number; timer: NodeJS.Timeout }>();
@@ -44,21 +49,29 @@ export class WorkQueue {
     });
   }
 
-  add(key: string): void {
+  add(key: string, kind: 'change' | 'resync' = 'change'): void {
     if (this.stopped) return;
     this.cancelWait(key);
     if (this.running.has(key)) {
       this.dirty.add(key);
       return;
     }
-    if (this.queued.has(key)) return;
+    if (this.queued.has(key)) {
+      // A change to a key waiting for its resync goes ahead.
+      const waiting = this.resyncs.indexOf(key);
+      if (kind === 'change' && waiting >= 0) {
+        this.resyncs.splice(waiting, 1);
+        this.order.push(key);
+      }
+      return;
+    }
     this.queued.add(key);
-    this.order.push(key);
+    (kind === 'change' ? this.order : this.resyncs).push(key);
     this.pump();
   }
 
   /** Adds `key` after a delay; of several pending delays for one key, the earliest wins. */
-  addAfter(key: string, delayMs: number): void {
+  addAfter(key: string, delayMs: number, kind: 'change' | 'resync' = 'change'): void {
     if (this.stopped) return;
     const at = Date.now() + delayMs;
     const pending = this.waiting.get(key);
@@ -66,7 +79,7 @@ export class WorkQueue {
     this.cancelWait(key);
     const timer = setTimeout(() => {
       this.waiting.delete(key);
-      this.add(key);
+      this.add(key, kind);
     }, delayMs);
     timer.unref();
     this.waiting.set(key, { at, timer });
@@ -74,7 +87,7 @@ export class WorkQueue {
 
   /** Keys waiting for a reconcile (the queue-depth metric). */
   depth(): number {
-    return this.order.length;
+    return this.order.length + this.resyncs.length;
   }
 
   /** Stops taking work and waits for running reconciles to finish (graceful shutdown). */
@@ -94,8 +107,9 @@ export class WorkQueue {
 
   private pump(): void {
     if (this.pumpTimer) return;
-    while (!this.stopped && this.running.size < this.options.concurrency && this.order.length > 0) {
-      const index = this.order.findIndex((key) => !this.running.has(key));
+    while (!this.stopped && this.running.size < this.options.concurrency) {
+      const list = this.order.some((key) => !this.running.has(key)) ? this.order : this.resyncs;
+      const index = list.findIndex((key) => !this.running.has(key));
       if (index < 0) return;
       const waitMs = this.bucket.take();
       if (waitMs > 0) {
@@ -105,7 +119,7 @@ export class WorkQueue {
         }, waitMs);
         return;
       }
-      const [key] = this.order.splice(index, 1) as [string];
+      const [key] = list.splice(index, 1) as [string];
       this.queued.delete(key);
       this.running.add(key);
       void this.run(key);
@@ -119,7 +133,7 @@ export class WorkQueue {
       const result = await this.options.reconcile(key);
       this.backoff.forget(key);
       this.options.onResult?.(key, 'success', seconds());
-      if (result?.requeueAfterMs) this.addAfter(key, result.requeueAfterMs);
+      if (result?.requeueAfterMs) this.addAfter(key, result.requeueAfterMs, 'resync');
     } catch (error) {
       if (error instanceof TerminalError) {
         this.backoff.forget(key);

@@ -370,6 +370,22 @@ export const valuesSchema = z.strictObject({
       args: leaf(z.array(z.string()), ['operator'], 'Arguments to the image: the service it runs.'),
       resources: resources({ cpu: '50m', memory: '128Mi' }, { cpu: '500m', memory: '384Mi' }),
       watchNamespace: text('', 'Reconcile TicketEvents in this namespace only; empty: every namespace.'),
+      reconcile: group(
+        {
+          concurrency: leaf(
+            z.int().min(1).max(64),
+            16,
+            'Reconciles of different events at once (RECONCILE_CONCURRENCY; one event never twice at once; each holds a PostgreSQL connection).',
+          ),
+          ratePerSecond: count(
+            50,
+            'Reconcile starts per second over all events (RECONCILE_RATE_PER_SECOND).',
+            1,
+          ),
+          burst: count(200, 'Reconcile starts allowed above that rate at once (RECONCILE_BURST).', 1),
+        },
+        'How many TicketEvents the operator reconciles at once (docs/scaling.md, "Operator scale").',
+      ),
       serviceAccount: group(
         {
           create: flag(true, 'Create the operator ServiceAccount.'),

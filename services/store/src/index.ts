@@ -18,7 +18,7 @@ export {
 } from './shard-batch.ts';
 export { classifyStoreError, RefusedByStoreError, TransientStoreError } from './store-failures.ts';
 export * from './queries.ts';
-export { ensureTopic, partitionCount } from './topics.ts';
+export { ensureTopic, ensureTopics, partitionCount, type WantedTopic } from './topics.ts';
 export { inTransaction } from './transaction.ts';
 export { invariantViolations } from './invariants.ts';
 export {

@@ -8,6 +8,8 @@ import { inTransaction } from './transaction.ts';
 export interface ProvisionDeps {
   pool: pg.Pool;
   admin: Admin;
+  /** How the event's topic is ensured; default `ensureTopic` (the operator batches many events' topics). */
+  ensureTopic?: (topic: string, partitions: number) => Promise<void>;
 }
 
 export class ShardsDecreaseError extends Error {
@@ -45,7 +47,8 @@ export async function provisionEvent(
   deps: ProvisionDeps,
   definition: EventDefinition,
 ): Promise<{ eventId: number }> {
-  await ensureTopic(deps.admin, eventTopic(definition), definition.shards);
+  const ensure = deps.ensureTopic ?? ((topic, partitions) => ensureTopic(deps.admin, topic, partitions));
+  await ensure(eventTopic(definition), definition.shards);
   return inTransaction(deps.pool, async (client) => {
     const current = await client.query<{ id: string; shards: number }>(
       'SELECT id, shards FROM events WHERE namespace = $1 AND name = $2 FOR UPDATE',
