@@ -283,6 +283,8 @@ ${growthSection(r)}
 Raw numbers (every peak level, every rate, the flash sale's timeline): [BENCHMARKS.json](BENCHMARKS.json). Charts
 are drawn from it by \`loadtest/bench/charts.ts\` (Vega-Lite rendered to SVG by Vega in Node). Analysis of what
 limits boxoffice: [loadtest/README.md](loadtest/README.md#what-limits-boxoffice). Logs of this run: \`${r.logDir}\`.
+The operator alone at 1,000 TicketEvents is measured by its own run (\`npm run bench:operator\`, it needs the
+control plane and none of the purchase path): [loadtest/results/operator-scale.md](loadtest/results/operator-scale.md).
 ${r.profileSummary ? `\n${r.profileSummary}` : ''}`;
 }
 
