@@ -92,7 +92,8 @@ const valueSets: [string, ValueSet][] = [
         queryApi: { autoscaling: { enabled: false }, replicas: 3 },
         operator: {
           watchNamespace: 'organizer-a',
-          env: { RECONCILE_CONCURRENCY: '8', LEASE_DURATION_SECONDS: '20' },
+          reconcile: { concurrency: 8, ratePerSecond: 20, burst: 40 },
+          env: { LEASE_DURATION_SECONDS: '20' },
           serviceAccount: { create: false, name: 'platform-operator' },
           allocators: { namespace: 'allocators', image: { tag: 'nightly' } },
         },
