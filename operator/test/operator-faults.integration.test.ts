@@ -139,8 +139,7 @@ describe('operator faults (real processes, kube-apiserver, etcd, Kafka, PostgreS
     await world.start('opfaults', { operator: false });
   });
   afterAll(async () => {
-    // eslint-disable-next-line no-console
-    console.log(`operator faults, time to converge (ms): ${JSON.stringify(measured)}`);
+    console.log(`operator faults (converge times in ms): ${JSON.stringify(measured)}`);
     // The namespace goes while an operator still runs (its finalizers must let go); the proxy
     // stays until then, as the last operator may reach the API server through it.
     if (running().length === 0) await replica('cleanup');
@@ -187,6 +186,8 @@ describe('operator faults (real processes, kube-apiserver, etcd, Kafka, PostgreS
     measured.leaderKill = await converged(killed);
     buying = false;
     await buyers;
+    measured.purchasesAnswered = answered;
+    measured.purchasesAnsweredUntilConverged = answered - answeredAtKill;
     expect(failures).toEqual([]);
     expect(answered).toBeGreaterThan(answeredAtKill);
   });
