@@ -211,6 +211,10 @@ export class KubeControlPlane implements Part {
       '--requestheader-username-headers=X-Remote-User',
       `--proxy-client-cert-file=${pki.path('front-proxy-client.crt')}`,
       `--proxy-client-key-file=${pki.path('front-proxy-client.key')}`,
+      // TicketEvent watches are served by etcd, not the watch cache, so a test can push an
+      // informer's resourceVersion out of the watch window by compacting etcd (410 Gone at once;
+      // the cache would keep it for at least 75 s). operator/test/operator-faults.integration.test.ts
+      '--watch-cache-sizes=ticketevents.boxoffice.dev#0',
     ]);
     await waitUntil('kube-apiserver', async () => (await adminGet(pki, `${server}/readyz`)).status === 200, {
       timeoutMs: 90_000,

@@ -51,7 +51,10 @@ export async function provisionEvent(
   await ensure(eventTopic(definition), definition.shards);
   return inTransaction(deps.pool, async (client) => {
     const current = await client.query<{ id: string; shards: number }>(
-      'SELECT id, shards FROM events WHERE namespace = $1 AND name = $2 FOR UPDATE',
+      // NO KEY UPDATE serializes provisioners but lets an allocator's batch insert orders meanwhile
+      // (its foreign key takes KEY SHARE on this row): FOR UPDATE here, then waiting for the shard
+      // rows that batch holds, was a deadlock between a reconcile and a sale.
+      'SELECT id, shards FROM events WHERE namespace = $1 AND name = $2 FOR NO KEY UPDATE',
       [definition.namespace, definition.name],
     );
     if (current.rows[0] && current.rows[0].shards > definition.shards) {
