@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { Kafka as KafkaClient, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { kafkaJavaOptions, kafkaLibDir } from '../../scripts/deps/kafka.ts';
+import { kafkaJavaOptions, kafkaLibDir, singleNodeSettings } from '../../scripts/deps/kafka.ts';
 import { depsStateDir } from '../../scripts/deps/paths.ts';
 import { asServerUser, serverHome, serverUser } from '../../scripts/deps/postgres-home.ts';
 import { binDir } from '../../scripts/deps/postgres.ts';
@@ -211,17 +211,7 @@ export class FaultableKafka implements FaultableServer {
         'controller.listener.names=CONTROLLER',
         'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
         'inter.broker.listener.name=PLAINTEXT',
-        `log.dirs=${join(dir, 'data')}`,
-        'num.partitions=1',
-        'offsets.topic.replication.factor=1',
-        'offsets.topic.num.partitions=8',
-        'transaction.state.log.replication.factor=1',
-        'transaction.state.log.min.isr=1',
-        'share.coordinator.state.topic.replication.factor=1',
-        'share.coordinator.state.topic.min.isr=1',
-        'group.initial.rebalance.delay.ms=0',
-        'group.coordinator.append.linger.ms=0',
-        'auto.create.topics.enable=false',
+        ...singleNodeSettings(join(dir, 'data')),
         '',
       ].join('\n'),
     );

@@ -88,7 +88,15 @@ function serverProperties(options: {
     // The admin is for `deps` and tests that inspect topics; components get ACLs (kafka-acls.ts).
     `super.users=${[controller, users.broker, users.principals.admin].map((u) => `User:${u.username}`).join(';')}`,
     'allow.everyone.if.no.acl.found=false',
-    `log.dirs=${options.dataDir}`,
+    ...singleNodeSettings(options.dataDir),
+    '',
+  ].join('\n');
+}
+
+/** What a single-node KRaft broker on loopback needs whatever its listeners (also the fault suite's broker). */
+export function singleNodeSettings(dataDir: string): string[] {
+  return [
+    `log.dirs=${dataDir}`,
     'num.partitions=1',
     'offsets.topic.replication.factor=1',
     'offsets.topic.num.partitions=8',
@@ -101,8 +109,7 @@ function serverProperties(options: {
     // batch commits once, so that wait would sit on the purchase path's latency.
     'group.coordinator.append.linger.ms=0',
     'auto.create.topics.enable=false',
-    '',
-  ].join('\n');
+  ];
 }
 
 export class Kafka implements Part {
