@@ -3,21 +3,11 @@ import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { newOrderId } from '@boxoffice/inventory';
 import { dependencies, eventually } from '@boxoffice/testkit';
-import { SignJWT } from 'jose';
 import { eventOnSale } from '../../store/test/fixtures.ts';
 import { PurchasePath } from '../../purchase-api/test/purchase-path.ts';
 import { queryApiConfig } from '../src/config.ts';
 import { createQueryApi } from '../src/service.ts';
-
-const secret = 'a-test-secret-that-is-at-least-32-characters-long';
-const token = (sub: string, claims: Record<string, unknown> = {}): Promise<string> =>
-  new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setIssuer('boxoffice-local')
-    .setAudience('boxoffice')
-    .setExpirationTime('10m')
-    .sign(new TextEncoder().encode(secret));
+import { secret, token } from './tokens.ts';
 
 describe('check-in at the door (real PostgreSQL, Kafka, Redis)', () => {
   const path = new PurchasePath();

@@ -1,23 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { newOrderId } from '@boxoffice/inventory';
 import { dependencies } from '@boxoffice/testkit';
-import { SignJWT } from 'jose';
 import request from 'supertest';
 import type { Express } from 'express';
 import { eventOnSale } from '../../store/test/fixtures.ts';
 import { PurchasePath } from '../../purchase-api/test/purchase-path.ts';
 import { queryApiConfig } from '../src/config.ts';
 import { createQueryApi } from '../src/service.ts';
-
-const secret = 'a-test-secret-that-is-at-least-32-characters-long';
-const token = (sub: string, claims: Record<string, unknown> = {}): Promise<string> =>
-  new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setIssuer('boxoffice-local')
-    .setAudience('boxoffice')
-    .setExpirationTime('10m')
-    .sign(new TextEncoder().encode(secret));
+import { secret, token } from './tokens.ts';
 
 describe('organizer API (real PostgreSQL, Kafka, Redis)', () => {
   const path = new PurchasePath();
