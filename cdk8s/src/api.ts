@@ -116,6 +116,7 @@ export function purchaseApiEnv(install: Installation): (scope: Construct) => Env
   const value = kplus.EnvValue.fromValue;
   return (scope) => ({
     REPLY_TIMEOUT_MS: value(String(values.replyTimeoutMs)),
+    KAFKA_SEND_TIMEOUT_MS: value(String(values.kafkaSendTimeoutMs)),
     RATE_LIMIT_PER_IP_PER_SECOND: value(String(values.rateLimitPerIpPerSecond)),
     RATE_LIMIT_PER_BUYER_PER_SECOND: value(String(values.rateLimitPerBuyerPerSecond)),
     WEBHOOK_SECRET: secretEnv(scope, install, 'WEBHOOK_SECRET', install.values.webhook),

@@ -431,6 +431,10 @@ export const valuesSchema = z.strictObject({
     },
     {
       replyTimeoutMs: count(2000, 'How long a purchase waits for its allocator before answering 202.'),
+      kafkaSendTimeoutMs: count(
+        5000,
+        "How long a command waits for Kafka's acknowledgement before the buyer hears 503 ordering-unavailable.",
+      ),
       rateLimitPerIpPerSecond: count(200, 'Requests per second and client IP.', 1),
       rateLimitPerBuyerPerSecond: count(10, 'Requests per second and buyer.', 1),
     },

@@ -1,6 +1,6 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import type { Producer, ProducerBatch } from 'kafkajs';
-import { CoalescingProducer } from './coalescing-producer.ts';
+import { CoalescingProducer, CommandNotSent, CommandOutcomeUnknown } from './coalescing-producer.ts';
 
 /** Records each sendBatch request and lets the test decide when (and how) it completes. */
 function recordingProducer() {
@@ -92,5 +92,44 @@ describe('CoalescingProducer', () => {
     expect(requests.every((r) => r.batch.acks === 1)).toBe(true);
     requests[4]!.finish();
     await Promise.all(sent);
+  });
+
+  it('with a send timeout: a queued message is dropped unsent, an in-flight one is reported with its outcome', async () => {
+    jest.useFakeTimers();
+    try {
+      const { producer, requests } = recordingProducer();
+      const commands = new CoalescingProducer(producer, {
+        acks: -1,
+        maxInFlight: 1,
+        maxBatch: 100,
+        sendTimeoutMs: 5_000,
+      });
+      const inFlight = commands.send({ topic: 't', value: 'in flight' });
+      const queued = commands.send({ topic: 't', value: 'queued' });
+      expect(requests).toHaveLength(1);
+      const inFlightError = inFlight.catch((error: unknown) => error);
+      const queuedError = queued.catch((error: unknown) => error);
+
+      jest.advanceTimersByTime(5_000);
+      const unknown = await inFlightError;
+      expect(unknown).toBeInstanceOf(CommandOutcomeUnknown);
+      expect(await queuedError).toBeInstanceOf(CommandNotSent);
+
+      // The broker comes back: only the in-flight message was ever sent, and its outcome is told.
+      requests[0]!.finish();
+      await expect((unknown as CommandOutcomeUnknown).outcome).resolves.toBeUndefined();
+      await Promise.resolve();
+      expect(requests).toHaveLength(1);
+      expect(requests[0]!.batch.topicMessages![0]!.messages).toEqual([{ value: 'in flight' }]);
+
+      // Answered in time: no error, and the timer does not fire later.
+      const prompt = commands.send({ topic: 't', value: 'prompt' });
+      expect(requests).toHaveLength(2);
+      requests[1]!.finish();
+      await expect(prompt).resolves.toBeUndefined();
+      jest.advanceTimersByTime(10_000);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

@@ -17,6 +17,12 @@ export const purchaseApiConfig = z.object({
   SALES_CHANNELS: env.list().pipe(z.array(salesChannel)).default(['online']),
   /** How long a purchase waits for the allocator before answering 202. */
   REPLY_TIMEOUT_MS: env.milliseconds(2_000),
+  /**
+   * How long a command (purchase, release, payment) waits for Kafka's acknowledgement before the
+   * caller hears `503 ordering-unavailable`. kafkajs alone retries for about a minute while a broker
+   * is away; a partition leader's failover takes a few seconds, so this leaves room for one.
+   */
+  KAFKA_SEND_TIMEOUT_MS: env.milliseconds(5_000),
   RATE_LIMIT_PER_IP_PER_SECOND: z.coerce.number().int().min(1).default(200),
   RATE_LIMIT_PER_BUYER_PER_SECOND: z.coerce.number().int().min(1).default(10),
   /**

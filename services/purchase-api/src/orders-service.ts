@@ -12,7 +12,7 @@ import {
   type SaleState,
 } from '@boxoffice/inventory';
 import { availabilityCache } from '@boxoffice/platform/availability-cache';
-import { CoalescingProducer } from '@boxoffice/platform/coalescing-producer';
+import { CoalescingProducer, CommandOutcomeUnknown } from '@boxoffice/platform/coalescing-producer';
 import type { OrderReply } from '@boxoffice/platform/replies';
 import {
   eventKeyString,
@@ -38,6 +38,8 @@ export interface OrdersServiceDeps {
   catalog: (event: EventKey) => Promise<CatalogEvent | undefined>;
   prefix: string;
   replyTimeoutMs: number;
+  /** How long a command may wait for Kafka's acknowledgement before the buyer hears 503. */
+  sendTimeoutMs: number;
   random?: () => number;
 }
 
@@ -84,7 +86,12 @@ export function ordersService(deps: OrdersServiceDeps) {
   const availability = availabilityCache(deps.redis, deps.prefix);
   const random = deps.random ?? Math.random;
   // Every command is acknowledged by all in-sync replicas before the buyer hears "accepted".
-  const commands = new CoalescingProducer(deps.producer, { acks: -1, maxInFlight: 2, maxBatch: 500 });
+  const commands = new CoalescingProducer(deps.producer, {
+    acks: -1,
+    maxInFlight: 2,
+    maxBatch: 500,
+    sendTimeoutMs: deps.sendTimeoutMs,
+  });
 
   /**
    * Cached availability, rebuilt from PostgreSQL when missing, incomplete (an expired entry that
@@ -244,9 +251,12 @@ export function ordersService(deps: OrdersServiceDeps) {
           key: orderId,
           value: JSON.stringify(command),
         });
-      } catch {
+      } catch (error) {
         reply.cancel();
-        await forget();
+        // Never sent: nothing can land, so the key is free again. Still in flight: the command may
+        // land yet, so the key stays until the broker decides (a retry meanwhile hears "pending").
+        if (error instanceof CommandOutcomeUnknown) void error.outcome.catch(forget);
+        else await forget();
         return { kind: 'unavailable' };
       }
       orderId = command.orderId;

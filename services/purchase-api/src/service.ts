@@ -62,6 +62,7 @@ export async function createPurchaseApi(deps: {
     catalog,
     prefix,
     replyTimeoutMs: config.REPLY_TIMEOUT_MS,
+    sendTimeoutMs: config.KAFKA_SEND_TIMEOUT_MS,
   });
   const waitingList = waitingListService({
     pool: deps.pool,

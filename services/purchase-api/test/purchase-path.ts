@@ -68,6 +68,7 @@ export class PurchasePath {
       catalog: eventCatalog(this.pool, 1_000),
       prefix: `${this.prefix}:`,
       replyTimeoutMs: options.replyTimeoutMs ?? 5_000,
+      sendTimeoutMs: 5_000,
     });
     if (options.sweeper ?? true)
       this.sweeper = startExpirySweeper({
