@@ -16,7 +16,11 @@ describe('the k6 flash sale (real purchase path: purchase-api, Kafka, allocators
     console.log(
       `flash sale (k6):\n${result.k6Summary}\nanswers: ${JSON.stringify(result.answers)}; logs: ${result.logDir}`,
     );
-    expect(result.violations).toEqual([]);
+    // With what k6 saw beside them, so that a failure read from CI's log alone says what happened.
+    expect({ violations: result.violations, answers: result.answers }).toEqual({
+      violations: [],
+      answers: expect.any(Object),
+    });
     expect(result.counters).toEqual({
       ticketType: 'standard',
       capacity: 2_000,

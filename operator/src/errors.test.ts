@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { CapacityBelowAllocatedError } from '@boxoffice/inventory';
 import pg from 'pg';
-import { asTerminal, standingRefusal, TerminalReason } from './errors.ts';
+import { asTerminal, errorMessage, standingRefusal, TerminalReason } from './errors.ts';
 
 /** An error as node-postgres builds it from the server's ErrorResponse. */
 function databaseError(
@@ -91,5 +91,16 @@ describe('a refusal standing for a generation', () => {
       ),
     ).toBeUndefined();
     expect(standingRefusal(undefined, 1)).toBeUndefined();
+  });
+});
+
+describe('errorMessage', () => {
+  it("adds the cause of fetch's 'fetch failed', where the reason is", () => {
+    const refused = new TypeError('fetch failed', {
+      cause: new Error('connect ECONNREFUSED 127.0.0.1:6443'),
+    });
+    expect(errorMessage(refused)).toBe('fetch failed: connect ECONNREFUSED 127.0.0.1:6443');
+    expect(errorMessage(new Error('plain'))).toBe('plain');
+    expect(errorMessage('text')).toBe('text');
   });
 });

@@ -70,7 +70,13 @@ export function errorMessage(error: unknown): string {
     }
     return `HTTP ${error.code}`;
   }
-  return error instanceof Error ? error.message : String(error);
+  if (!(error instanceof Error)) return String(error);
+  // fetch says only "fetch failed"; why (refused, reset, DNS) is in its cause, an Error of Node's
+  // own realm (not always `instanceof` this one's).
+  const cause = (error.cause as { message?: unknown } | undefined)?.message;
+  return typeof cause === 'string' && cause && !error.message.includes(cause)
+    ? `${error.message}: ${cause}`
+    : error.message;
 }
 
 /**

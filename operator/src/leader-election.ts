@@ -21,6 +21,12 @@ export interface LeaderElectionOptions {
   onStoppedLeading: () => void | Promise<void>;
   /** A rejected onStartedLeading; without it the rejection is left unhandled (the process fails). */
   onError?: (error: unknown) => void;
+  /**
+   * A lease read or write that failed (the API server away, a conflict with another candidate),
+   * with whether this replica still counts itself the leader: one failure is not a lost lease, but
+   * an operator must be able to see why a leader stepped down or a candidate never takes over.
+   */
+  onLeaseRequestFailed?: (error: unknown, stillLeading: boolean) => void;
   /** The wall clock written into renewTime/acquireTime (only informative to others). */
   now?: () => Date;
   /** The monotonic clock (ms) that decides expiry and the renew deadline. */
@@ -66,9 +72,10 @@ export class LeaderElector {
       try {
         leading = await this.tryAcquireOrRenew();
         if (leading) this.renewedAtMs = this.monotonicMs();
-      } catch {
+      } catch (error) {
         // One failed request is not a lost lease.
         leading = this.leading && this.monotonicMs() - this.renewedAtMs < renewDeadlineMs;
+        this.options.onLeaseRequestFailed?.(error, leading);
       }
       if (this.stopped) return;
       if (leading !== this.leading) {

@@ -1,18 +1,20 @@
 /** The TicketEvent operator (run with `node --import @boxoffice/platform/telemetry/register operator/src/main.ts`). */
 import { probeDependencies } from '@boxoffice/platform/dependency-probes';
-import { createKafka, kafkaConnection, sharedTopics } from '@boxoffice/platform/kafka';
+import { createKafka, kafkaConnection } from '@boxoffice/platform/kafka';
 import { createLogger } from '@boxoffice/platform/logger';
 import { createMetricsRegistry } from '@boxoffice/platform/metrics';
 import { startOpsServer } from '@boxoffice/platform/ops-server';
 import { createPool } from '@boxoffice/platform/postgres';
-import { ensureTopic, migrate } from '@boxoffice/store';
+import { migrate } from '@boxoffice/store';
 import { KubeConfig } from '@kubernetes/client-node';
 import { dependencyCallMetrics } from './client-metrics.ts';
 import { readOperatorConfig } from './config.ts';
+import { errorMessage, isConflict } from './errors.ts';
 import { startController, type Controller } from './controller.ts';
 import { LeaderElector } from './leader-election.ts';
 import { operatorMetrics } from './metrics.ts';
 import { saleMetrics } from './sale-metrics.ts';
+import { ensureSharedTopics } from './shared-topics.ts';
 import { startSaleObserver, type SaleObserver } from './sale-observer.ts';
 import { topicBatcher } from './topic-batcher.ts';
 
@@ -36,10 +38,7 @@ calls.countKubeRequests(kubeConfig.getCurrentCluster()?.server ?? 'https://kuber
 calls.countKafkaRequests(admin);
 calls.countPostgresStatements(pool);
 await admin.connect();
-// The operator owns the topics: the shared ones here, each event's purchase topic when provisioned.
-const shared = sharedTopics(config.BOXOFFICE_PREFIX);
-await ensureTopic(admin, shared.orderEvents, 3);
-await ensureTopic(admin, shared.deadLetter, 1);
+await ensureSharedTopics(admin, config.BOXOFFICE_PREFIX);
 // Reconciles running at once ensure their purchase topics in one batch.
 const topics = topicBatcher(admin);
 
@@ -90,6 +89,13 @@ const elector = new LeaderElector({
       logger.error({ err: error }, 'could not start the controller; exiting');
       process.exit(1);
     }
+  },
+  onLeaseRequestFailed: (error, stillLeading) => {
+    // A lost race with another candidate is how the Lease says "not you"; anything else is news.
+    logger[isConflict(error) ? 'debug' : 'warn'](
+      { err: errorMessage(error), stillLeading, lease: `${config.LEASE_NAMESPACE}/${config.LEASE_NAME}` },
+      'lease request failed',
+    );
   },
   // A deposed leader exits (as client-go's do) and comes back as a candidate: it never reconciles
   // beside the new leader.

@@ -27,6 +27,7 @@ import {
 } from '../../scripts/deps/keda-manifests.ts';
 import { operatorConfig, type OperatorConfig } from '../src/config.ts';
 import { startController, type Controller } from '../src/controller.ts';
+import { ensureSharedTopics } from '../src/shared-topics.ts';
 import { allocatorName } from '../src/desired/index.ts';
 import { GROUP, PLURAL, VERSION, type TicketEvent } from '../src/ticket-event.ts';
 
@@ -191,6 +192,8 @@ export class OperatorWorld {
         items: kafkaTriggerAuthentication(this.platformNamespace, keda),
       });
     this.identity = await operatorIdentity(this.platformNamespace);
+    // What main.ts does before its controller starts: the allocators this world runs produce to them.
+    await ensureSharedTopics(this.admin, this.config(options.env).BOXOFFICE_PREFIX);
     if (options.operator ?? true) {
       this.controller = await startController({
         kubeConfig: this.identity.kubeConfig,

@@ -1,7 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createNamespace, eventually, kubeConfig, kubectl, uniqueName } from '@boxoffice/testkit';
-import { CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
+import { createServer, type AddressInfo } from 'node:net';
+import { CoordinationV1Api, KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import { errorMessage } from '../src/errors.ts';
 import { LeaderElector, type LeaderElectionOptions } from '../src/leader-election.ts';
 
 const LEASE_SECONDS = 3;
@@ -123,5 +125,30 @@ describe('operator leader election on a Lease (real kube-apiserver)', () => {
     expect(versions.size).toBeGreaterThanOrEqual(4); // renewals went on
     expect(challengerStarted).toBe(false);
     expect(leader.isLeader()).toBe(true);
+  });
+
+  it('reports every lease request that fails, and never leads without the Lease', async () => {
+    // An API server address nobody answers on (a port just closed): every read is refused.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const unreachable = new KubeConfig();
+    unreachable.loadFromClusterAndUser(
+      { name: 'gone', server: `http://127.0.0.1:${port}`, skipTLSVerify: true },
+      { name: 'nobody' },
+    );
+    const failures: { error: unknown; stillLeading: boolean }[] = [];
+    let started = false;
+    const elector = candidate(uniqueName('unreachable'), 'cut-off', {
+      kubeConfig: unreachable,
+      onStartedLeading: () => void (started = true),
+      onLeaseRequestFailed: (error, stillLeading) => void failures.push({ error, stillLeading }),
+    });
+    await eventually(() => expect(failures.length).toBeGreaterThanOrEqual(3));
+    expect(failures.every((f) => !f.stillLeading)).toBe(true);
+    expect(errorMessage(failures[0]!.error)).toMatch(/ECONNREFUSED/);
+    expect(started).toBe(false);
+    expect(elector.isLeader()).toBe(false);
   });
 });

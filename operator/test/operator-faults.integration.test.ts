@@ -232,8 +232,12 @@ describe('operator faults (real processes, kube-apiserver, etcd, Kafka, PostgreS
     const kubeconfig = await proxy.start(`${world.namespace}-proxy`);
     // A long resync: only the watch (and its relist) can tell this operator about the changes.
     const operator = await replica('w', { KUBECONFIG: kubeconfig, RESYNC_SECONDS: '600' });
-    await eventually(async () => expect(await operator.leading()).toBe(true), { timeoutMs: 30_000 });
-    await eventually(async () => expect(proxy.watches).toBeGreaterThanOrEqual(2), { timeoutMs: 30_000 });
+    // Preconditions, not measurements: on a loaded machine a new leader's informers can take a while
+    // to list and open their watches, so these wait as long as convergence may.
+    await eventually(async () => expect(await operator.leading()).toBe(true), { timeoutMs: CONVERGE_MS });
+    await eventually(async () => expect(proxy.watches).toBeGreaterThanOrEqual(2), {
+      timeoutMs: CONVERGE_MS,
+    });
     await converged(Date.now());
 
     proxy.beginGap();
