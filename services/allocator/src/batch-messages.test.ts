@@ -1,6 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
+import { applyBatch, parseOrderEvent, type ShardCommand, type ShardState } from '@boxoffice/inventory';
 import type { KafkaMessage } from 'kafkajs';
-import { DEAD_LETTER_MAX_BYTES, DEAD_LETTER_MAX_REASON, deadLetterRequests } from './batch-messages.ts';
+import { at, context, orderId, paid, purchase, shardState } from '../../inventory/src/batch.fixtures.ts';
+import {
+  DEAD_LETTER_MAX_BYTES,
+  DEAD_LETTER_MAX_REASON,
+  deadLetterRequests,
+  orderEventMessages,
+} from './batch-messages.ts';
 
 const message = (offset: number, bytes: number | null): KafkaMessage =>
   ({
@@ -71,5 +78,43 @@ describe('deadLetterRequests', () => {
     const reason = String(letter.headers!.reason);
     expect(reason).toHaveLength(DEAD_LETTER_MAX_REASON);
     expect(reason.endsWith('…')).toBe(true);
+  });
+});
+
+describe('orderEventMessages', () => {
+  const event = { namespace: 'tenant', name: 'gig' };
+  const A = orderId(1);
+  const B = orderId(2);
+  /** The order events a batch announces, read back as a consumer reads them. */
+  const announced = (state: ShardState, commands: ShardCommand[], now = at(0)) => {
+    const { outcomes, state: after } = applyBatch(state, commands, context({ now }));
+    const applied = { outcomes, forwards: [], offers: [], rejectedIds: new Set<string>(), deadLetters: [] };
+    const events = orderEventMessages(event, applied, new Set(), commands).map((m) => {
+      const parsed = parseOrderEvent(m.value as string);
+      if (!parsed.ok) throw new Error(parsed.reason);
+      expect(m.key).toBe(parsed.event.orderId);
+      return parsed.event;
+    });
+    return { events, state: after };
+  };
+
+  it('announces again, as first made, what a redelivered batch already applied', () => {
+    const batch = [purchase(A, 'alice', 2), paid(A, 'p1', 5000), purchase(B, 'bob', 1)];
+    const first = announced(shardState({ ga: 10 }), batch);
+    expect(first.events.map((e) => `${e.orderId} ${e.kind}`)).toEqual([
+      `${A} order.held`,
+      `${A} order.confirmed`,
+      `${B} order.held`,
+    ]);
+    // The produce after the commit never happened; Kafka hands the same batch over again later.
+    const again = announced(first.state, batch, at(30));
+    // Each with the time its change was made (the first batch's clock), not the redelivery's.
+    expect(again.events).toEqual(first.events.map((e) => ({ ...e, at: at(0).toISOString() })));
+  });
+
+  it('announces each (order, kind) once per batch, however often a command repeats in it', () => {
+    const buy = purchase(A, 'alice', 2);
+    const { events } = announced(shardState({ ga: 10 }), [buy, buy, { ...buy, orderId: B }]);
+    expect(events.map((e) => `${e.orderId} ${e.kind}`)).toEqual([`${A} order.held`]);
   });
 });

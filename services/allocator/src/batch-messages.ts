@@ -1,6 +1,8 @@
 import {
   channelOf,
+  reannouncement,
   type EventKey,
+  type Order,
   type OrderEvent,
   type Outcome,
   type ShardCommand,
@@ -72,8 +74,11 @@ export function deadLetterRequests(
 }
 
 /**
- * One order event per change and per recorded rejection; nothing for a command that changed nothing,
- * a request that moved to another shard (that shard reports it) or a purchase that was not recorded.
+ * One order event per change and per recorded rejection; nothing for a request that moved to
+ * another shard (that shard reports it) or a purchase that was not recorded. A command applied
+ * again announces again what it did the first time (`reannouncement`): the events of a batch whose
+ * produce never happened after its commit come with its redelivery (consumers take each
+ * `(orderId, kind)` once).
  * A hold offered to a waiting buyer is an `order.held` like any other (`source: waiting-list`);
  * joining or leaving a waiting list makes no order, so no order event.
  */
@@ -84,32 +89,45 @@ export function orderEventMessages(
   commands: ShardCommand[],
 ): Message[] {
   const at = new Date().toISOString();
-  const changes = applied.outcomes.flatMap((o, i) => {
-    if (!isOrderChange(o) || forwardedIds.has(o.orderId)) return [];
-    if (o.kind === 'rejected' && !applied.rejectedIds.has(o.orderId)) return [];
-    const value: OrderEvent = {
-      v: 1,
-      kind: `order.${o.kind}`,
-      event,
-      orderId: o.orderId,
-      at,
-      ...detail(o, commands[i]),
-    };
-    return [{ key: o.orderId, value: JSON.stringify(value) }];
+  const events: OrderEvent[] = [];
+  const announced = new Set<string>();
+  const announce = (value: OrderEvent): void => {
+    const id = `${value.orderId}\n${value.kind}`;
+    if (announced.has(id)) return;
+    announced.add(id);
+    events.push(value);
+  };
+  applied.outcomes.forEach((o, i) => {
+    if (!isOrderChange(o) || forwardedIds.has(o.orderId)) return;
+    if (o.kind === 'rejected' && !applied.rejectedIds.has(o.orderId)) return;
+    announce({ v: 1, kind: `order.${o.kind}`, event, orderId: o.orderId, at, ...detail(o, commands[i]) });
   });
-  const offers = applied.offers.map((order) => {
-    const value: OrderEvent = {
+  applied.outcomes.forEach((o, i) => {
+    const repeat = forwardedIds.has(o.orderId) ? undefined : reannouncement(commands[i]!, o);
+    if (!repeat) return;
+    const { order } = repeat;
+    announce({
+      v: 1,
+      kind: repeat.kind,
+      event,
+      orderId: order.id,
+      at: repeat.at,
+      ...(repeat.kind === 'order.rejected'
+        ? { reason: order.rejectReason, ...purchaseDetail(order), amountMinor: 0 }
+        : orderDetail(order)),
+    });
+  });
+  for (const order of applied.offers)
+    announce({
       v: 1,
       kind: order.status === 'CONFIRMED' ? 'order.confirmed' : 'order.held',
       event,
       orderId: order.id,
       at,
       source: 'waiting-list',
-      ...detail({ orderId: order.id, kind: 'held', order }, undefined),
-    };
-    return { key: order.id, value: JSON.stringify(value) };
-  });
-  return [...changes, ...offers];
+      ...orderDetail(order),
+    });
+  return events.map((value) => ({ key: value.orderId, value: JSON.stringify(value) }));
 }
 
 type OrderChange = Extract<
@@ -129,25 +147,28 @@ function detail(outcome: OrderChange, command: ShardCommand | undefined): Partia
     const purchase = command?.kind === 'purchase.requested' ? command : undefined;
     return {
       reason: outcome.reason,
-      ...(purchase
-        ? {
-            ticketType: purchase.ticketType,
-            quantity: purchase.quantity,
-            channel: channelOf(purchase),
-            amountMinor: 0,
-          }
-        : {}),
+      ...(purchase ? { ...purchaseDetail(purchase), amountMinor: 0 } : {}),
     };
   }
-  return {
-    status: outcome.order.status,
-    ticketType: outcome.order.ticketType,
-    quantity: outcome.order.quantity,
-    channel: channelOf(outcome.order),
-    amountMinor: outcome.order.amountMinor,
-    currency: outcome.order.currency,
-  };
+  return orderDetail(outcome.order);
 }
+
+const purchaseDetail = (what: {
+  ticketType: string;
+  quantity: number;
+  channel?: string;
+}): Partial<OrderEvent> => ({
+  ticketType: what.ticketType,
+  quantity: what.quantity,
+  channel: channelOf(what),
+});
+
+const orderDetail = (order: Order): Partial<OrderEvent> => ({
+  status: order.status,
+  ...purchaseDetail(order),
+  amountMinor: order.amountMinor,
+  currency: order.currency,
+});
 
 /**
  * Replies go to the purchase-api instance named in the command; a lost reply only means a 202. A

@@ -273,9 +273,10 @@ describe('applyBatch: releases', () => {
     const result = applyBatch(state, [release(A, 'alice'), release(B, 'alice')], context());
 
     expect(result.outcomes).toEqual([
-      { orderId: A, kind: 'ignored', reason: 'not_held' },
+      { orderId: A, kind: 'ignored', reason: 'not_held', current: state.orders.get(A) },
       { orderId: B, kind: 'ignored', reason: 'unknown_order' },
     ]);
+    expect(state.orders.get(A)?.status).toBe('RELEASED');
     expect(result.state).toEqual(state);
   });
 
@@ -329,8 +330,8 @@ describe('applyBatch: expiry', () => {
     );
 
     expect(result.outcomes).toEqual([
-      { orderId: A, kind: 'ignored', reason: 'not_held' },
-      { orderId: B, kind: 'ignored', reason: 'not_held' },
+      { orderId: A, kind: 'ignored', reason: 'not_held', current: state.orders.get(A) },
+      { orderId: B, kind: 'ignored', reason: 'not_held', current: state.orders.get(B) },
       { orderId: C, kind: 'ignored', reason: 'unknown_order' },
     ]);
     expect(result.state).toEqual(state);
@@ -364,9 +365,11 @@ describe('applyBatch: payments', () => {
     const state = applyBatch(withHold(2), [paid(A, 'p1', 5000)], context()).state;
     const again = applyBatch(state, [paid(A, 'p1', 5000), paid(A, 'p1', 5000)], context());
 
+    const confirmed = state.orders.get(A);
+    expect(confirmed?.status).toBe('CONFIRMED');
     expect(again.outcomes).toEqual([
-      { orderId: A, kind: 'ignored', reason: 'duplicate_payment' },
-      { orderId: A, kind: 'ignored', reason: 'duplicate_payment' },
+      { orderId: A, kind: 'ignored', reason: 'duplicate_payment', current: confirmed },
+      { orderId: A, kind: 'ignored', reason: 'duplicate_payment', current: confirmed },
     ]);
     expect(again.tickets).toEqual([]);
     expect(again.state).toEqual(state);
@@ -454,7 +457,9 @@ describe('applyBatch: payments', () => {
     const state = applyBatch(withHold(2), [paid(A, 'p1', 5000)], context()).state;
     const result = applyBatch(state, [failed(A, 'p2')], context());
 
-    expect(result.outcomes).toEqual([{ orderId: A, kind: 'ignored', reason: 'not_held' }]);
+    expect(result.outcomes).toEqual([
+      { orderId: A, kind: 'ignored', reason: 'not_held', current: state.orders.get(A) },
+    ]);
     expect(result.state.orders).toEqual(state.orders);
     expect(result.state.counters).toEqual(state.counters);
   });

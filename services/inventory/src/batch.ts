@@ -94,7 +94,11 @@ export type Outcome =
     }
   | { orderId: string; kind: 'duplicate'; order: Order }
   | { orderId: string; kind: 'rejected'; reason: RejectReason }
-  | { orderId: string; kind: 'ignored'; reason: IgnoreReason }
+  /**
+   * `current`: the order a lifecycle command found already past it (`not_held`, `duplicate_payment`),
+   * as it stands: what the command's first application made of it (`reannouncement`).
+   */
+  | { orderId: string; kind: 'ignored'; reason: IgnoreReason; current?: Order }
   /** A waiting-list entry made (`entry.status` OFFERED if seats were there for it at once). */
   | { orderId: string; kind: 'joined'; entry: WaitingEntry }
   | { orderId: string; kind: 'left'; entry: WaitingEntry }
@@ -302,7 +306,7 @@ export function applyBatch(initial: ShardState, commands: ShardCommand[], ctx: B
         if (existing.buyerId !== command.buyerId)
           return { orderId: command.orderId, kind: 'ignored', reason: 'not_owner' };
         if (existing.status !== OrderStatus.Held)
-          return { orderId: command.orderId, kind: 'ignored', reason: 'not_held' };
+          return { orderId: command.orderId, kind: 'ignored', reason: 'not_held', current: existing };
         if (stranded(existing))
           return { orderId: command.orderId, kind: 'ignored', reason: 'unknown_ticket_type' };
         return {
@@ -314,7 +318,7 @@ export function applyBatch(initial: ShardState, commands: ShardCommand[], ctx: B
       case 'hold.expire': {
         if (!existing) return { orderId: command.orderId, kind: 'ignored', reason: 'unknown_order' };
         if (existing.status !== OrderStatus.Held)
-          return { orderId: command.orderId, kind: 'ignored', reason: 'not_held' };
+          return { orderId: command.orderId, kind: 'ignored', reason: 'not_held', current: existing };
         if (!expired(existing)) return { orderId: command.orderId, kind: 'ignored', reason: 'not_due' };
         if (stranded(existing))
           return { orderId: command.orderId, kind: 'ignored', reason: 'unknown_ticket_type' };
@@ -327,7 +331,12 @@ export function applyBatch(initial: ShardState, commands: ShardCommand[], ctx: B
       case 'payment.confirmed':
       case 'payment.failed': {
         if (state.processedPayments.has(command.providerEventId)) {
-          return { orderId: command.orderId, kind: 'ignored', reason: 'duplicate_payment' };
+          return {
+            orderId: command.orderId,
+            kind: 'ignored',
+            reason: 'duplicate_payment',
+            ...(existing ? { current: existing } : {}),
+          };
         }
         if (!existing) return { orderId: command.orderId, kind: 'ignored', reason: 'unknown_order' };
         // Not recorded as processed: the payment can be applied once the inventory is repaired.
@@ -343,7 +352,7 @@ export function applyBatch(initial: ShardState, commands: ShardCommand[], ctx: B
             return { orderId: order.id, kind: 'released', order: transition(order, OrderStatus.Released) };
           // An outcome of "ignored" must mean nothing changed: report the expiry this command made.
           if (order !== existing) return { orderId: order.id, kind: 'expired', order };
-          return { orderId: order.id, kind: 'ignored', reason: 'not_held' };
+          return { orderId: order.id, kind: 'ignored', reason: 'not_held', current: existing };
         }
         if (order.status === OrderStatus.Expired || order.status === OrderStatus.Released) {
           return {
@@ -353,7 +362,7 @@ export function applyBatch(initial: ShardState, commands: ShardCommand[], ctx: B
           };
         }
         if (order.status !== OrderStatus.Held)
-          return { orderId: order.id, kind: 'ignored', reason: 'not_held' };
+          return { orderId: order.id, kind: 'ignored', reason: 'not_held', current: existing };
         if (command.amountMinor !== order.amountMinor || command.currency !== order.currency) {
           return { orderId: order.id, kind: 'ignored', reason: 'amount_mismatch' };
         }

@@ -8,6 +8,7 @@ export * from './routing.ts';
 export * from './settlement.ts';
 export * from './sales-channel.ts';
 export * from './order-events.ts';
+export * from './reannouncement.ts';
 export * from './sales-deltas.ts';
 export * from './waiting-list.ts';
 export * from './checkin.ts';
