@@ -281,9 +281,14 @@ async function boxoffice(name: string, capacity: number, options: BoxofficeOptio
   };
   const allocators: PlatformProcess[] = [];
   for (const [e, event] of events.entries())
-    for (let i = 0; i < (options.allocators ?? 1); i++)
+    for (let i = 0; i < (options.allocators ?? 1); i++) {
       // One CPU group for all of them (the tables show the allocators' sum); logs by event and index.
       allocators.push(await startAllocator(service, event, 'allocator', `allocator-${e}-${i}`));
+      // What is measured is the sale, not a start: a hundred Node.js processes starting at once on
+      // two cores starve each other (and purchase-api) past any readiness timeout, so in waves.
+      if (allocators.length % ALLOCATOR_START_WAVE === 0)
+        await allReady(allocators.slice(-ALLOCATOR_START_WAVE));
+    }
   const api = await startPurchaseApi(service);
   const eventPool = database === databaseUrl ? pool : createPool(database, 2);
   return {
@@ -328,6 +333,8 @@ const SCALE_RATE = Number(process.env.BENCH_SCALE_RATE ?? 1000);
 const SCALE_SHARDS = list(process.env.BENCH_SCALE_SHARDS ?? '1,2,4,8');
 const SCALE_ORDERS = list(process.env.BENCH_SCALE_ORDERS ?? '0,1000000,10000000');
 const SCALE_EVENTS = list(process.env.BENCH_SCALE_EVENTS ?? '1,10,100');
+/** Allocator processes started at once before waiting for them to be ready. */
+const ALLOCATOR_START_WAVE = 10;
 /** Memory an idle allocator process takes (RSS measured: ~110 MB), for the many-events runs. */
 const ALLOCATOR_MEMORY = 160 * 2 ** 20;
 
@@ -565,8 +572,10 @@ if (ONLY && process.env.BENCH_MERGE_GROWTH === '1') {
     (a, b) => DIMENSIONS.indexOf(a.dimension) - DIMENSIONS.indexOf(b.dimension) || a.value - b.value,
   );
   report.invariantViolations.push(...violations);
+  report.charts = await writeCharts(report, repoRoot);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`bench: merged ${growth.length} cost-growth points into BENCHMARKS.json`);
+  writeFileSync(join(repoRoot, 'BENCHMARKS.md'), renderReport(report));
+  console.log(`bench: merged ${growth.length} cost-growth points into BENCHMARKS.json and BENCHMARKS.md`);
 }
 if (ONLY) {
   console.log(

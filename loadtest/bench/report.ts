@@ -154,10 +154,21 @@ The capacity model drawn from these numbers: [docs/scaling.md](docs/scaling.md#c
 `;
 }
 
+/**
+ * Whether other work shared the cores: the largest share of a core that processes not this bench's
+ * ("other") took during any peak, or a load average already high before the run began. The load
+ * average at the end is no sign of it: it counts the bench's own last runs (ten allocators, k6).
+ */
+export function sharedMachine(r: BenchReport): boolean {
+  const peaks = [...r.results.flatMap((m) => m.peakRuns), ...r.growth.map((g) => g.peak)];
+  const otherShare = Math.max(0, ...peaks.map((p) => (p.cpuSeconds.other ?? 0) / p.seconds));
+  return r.loadAverage.start > 4 || otherShare > 0.25;
+}
+
 function ratioRows(r: BenchReport): string {
   const x = r.ratios;
   // Throughput and latency under other work on the cores say little about boxoffice: marked.
-  const noisy = Math.max(r.loadAverage.start, r.loadAverage.end) > 4;
+  const noisy = sharedMachine(r);
   const target = (ok: boolean): string =>
     `${ok ? 'met' : 'not met'}${noisy ? ' (under other load: not conclusive)' : ''}`;
   const full = r.results.find((m) => m.key === 'boxoffice');
@@ -221,10 +232,10 @@ Measured by \`npm run bench\` on ${r.date.slice(0, 10)} (${r.date.slice(11, 16)}
 
 - Machine: ${r.machine}. The load generator (k6) runs on the same 2 cores as the servers and competes
   with them; the "machine busy" column shows how saturated the cores were. **Load average (1 min) at the
-  start and end of this run: ${r.loadAverage.start} and ${r.loadAverage.end}** — the cores are shared with other work, whose CPU
-  is the "other" group (only this checkout's PostgreSQL, Redis, Kafka and Jaeger are counted as theirs).
+  start and end of this run: ${r.loadAverage.start} and ${r.loadAverage.end}** (at the end, the bench's own last runs); work
+  that is not the bench's is the "other" CPU group (only this checkout's PostgreSQL, Redis, Kafka and Jaeger are counted as theirs).
 ${
-  Math.max(r.loadAverage.start, r.loadAverage.end) > 4
+  sharedMachine(r)
     ? `- **This run shared the 2 cores with other work (load average far above 2): the "other" CPU group took most of
   the machine, so requests/s and latencies here are mostly a measure of that and vary between variants run a
   few minutes apart. CPU per request (ms, per process) is the comparison that still holds.**

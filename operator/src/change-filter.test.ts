@@ -4,6 +4,7 @@ import {
   ChangeFilter,
   deploymentSignature,
   generationSignature,
+  scaledObjectSignature,
   lacksFinalizer,
   ticketEventSignature,
 } from './change-filter.ts';
@@ -73,6 +74,18 @@ describe('which watch updates queue a reconcile', () => {
     expect(filter.matters(scaledObject)).toBe(true);
     expect(filter.matters({ ...scaledObject, status: { conditions: [] } } as object)).toBe(false);
     expect(filter.matters({ metadata: { uid: 's1', generation: 2 } })).toBe(true);
+  });
+
+  it("counts KEDA's Ready verdict on a ScaledObject (ScalerReady mirrors it), not its other status", () => {
+    const filter = new ChangeFilter(scaledObjectSignature);
+    const scaledObject = (status?: object) => ({ metadata: { uid: 's1', generation: 1 }, status }) as object;
+    const ready = (value: string, extra: object = {}) =>
+      scaledObject({ conditions: [{ type: 'Ready', status: value, reason: 'ScaledObjectReady' }], ...extra });
+    expect(filter.matters(scaledObject())).toBe(true); // new
+    expect(filter.matters(scaledObject({ conditions: [] }))).toBe(false); // still waiting for KEDA
+    expect(filter.matters(ready('True'))).toBe(true); // KEDA says Ready: the event can be Ready
+    expect(filter.matters(ready('True', { lastActiveTime: '2026-12-02T07:00:00Z' }))).toBe(false);
+    expect(filter.matters(ready('False'))).toBe(true);
   });
 
   it('treats an object seen again after its deletion as new', () => {

@@ -1,5 +1,6 @@
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import { deploymentState } from './children.ts';
+import { scaledObjectState, type ScaledObjectStatus } from './keda.ts';
 import { FINALIZER, type TicketEvent } from './ticket-event.ts';
 
 /**
@@ -30,8 +31,19 @@ export const lacksFinalizer = (object: KubernetesObject): boolean => {
 export const deploymentSignature: Signature = (object) =>
   JSON.stringify([object.metadata?.generation ?? 0, deploymentState(object as V1Deployment)]);
 
-/** Its spec only: ScalerReady says "applied", KEDA's status churn is not read. */
+/** Its spec only. */
 export const generationSignature: Signature = (object) => JSON.stringify([object.metadata?.generation ?? 0]);
+
+/**
+ * Its spec, and KEDA's verdict that ScalerReady (and so Ready) mirrors: whether its Ready condition
+ * is there and true. KEDA's other status churn (active time, health counters) is not read. Without
+ * the verdict an event became Ready only at its next resync, and at 1,000 events resyncs ran
+ * minutes behind.
+ */
+export const scaledObjectSignature: Signature = (object) => {
+  const state = scaledObjectState(object as ScaledObjectStatus, '');
+  return JSON.stringify([object.metadata?.generation ?? 0, state.ready, state.reason]);
+};
 
 const keyOf = (object: KubernetesObject): string =>
   object.metadata?.uid ?? `${object.metadata?.namespace}/${object.metadata?.name}`;

@@ -13,7 +13,7 @@ import {
 import {
   ChangeFilter,
   deploymentSignature,
-  generationSignature,
+  scaledObjectSignature,
   lacksFinalizer,
   ticketEventSignature,
 } from './change-filter.ts';
@@ -64,7 +64,7 @@ export async function startController(deps: {
   const filters = {
     ticketevents: new ChangeFilter(ticketEventSignature, lacksFinalizer),
     deployments: new ChangeFilter(deploymentSignature),
-    scaledobjects: new ChangeFilter(generationSignature),
+    scaledobjects: new ChangeFilter(scaledObjectSignature),
   };
   const childNamespace = allocatorNamespace(config);
   const cache: InformerCache = {
