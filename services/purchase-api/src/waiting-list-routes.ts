@@ -1,3 +1,4 @@
+import { ticketTypeName } from '@boxoffice/inventory';
 import { buyerOf } from '@boxoffice/platform/auth/jwt';
 import { AppError } from '@boxoffice/platform/errors/app-error';
 import { defineRoute, type AnyRoute, type DocumentedMiddleware } from '@boxoffice/platform/http/route';
@@ -91,7 +92,7 @@ export function waitingListRoutes(deps: {
       request: {
         params: eventParams,
         body: z
-          .strictObject({ ticketType: z.string().min(1).max(32), quantity: z.int().min(1).max(100) })
+          .strictObject({ ticketType: ticketTypeName, quantity: z.int().min(1).max(100) })
           .meta({ id: 'WaitingListRequest' }),
       },
       responses: {
@@ -154,7 +155,7 @@ export function waitingListRoutes(deps: {
       middleware: deps.authenticated,
       request: {
         params: eventParams,
-        query: z.object({ ticketType: z.string().min(1).max(32).optional() }),
+        query: z.object({ ticketType: ticketTypeName.optional() }),
       },
       responses: { 200: { description: 'Entries', schema: z.object({ items: z.array(entryView) }) } },
       problems: [PurchaseErrors.EventNotFound],
@@ -175,7 +176,7 @@ export function waitingListRoutes(deps: {
       summary: 'Leave the waiting list of a ticket type',
       tags: ['waiting-list'],
       middleware: deps.authenticated,
-      request: { params: eventParams, query: z.object({ ticketType: z.string().min(1).max(32) }) },
+      request: { params: eventParams, query: z.object({ ticketType: ticketTypeName }) },
       responses: {
         200: { description: 'Left', schema: entryView },
         202: { description: 'Leave accepted', schema: entryView },
