@@ -13,9 +13,10 @@ import {
  * --wait`, `kubectl rollout status` or the operator's AllocatorReady wait, for a process that
  * answers.
  *
- * KWOK reports every scheduled pod Running and Ready at once (tools/kwok/stages.yaml) and leaves
- * it alone after that; the runner reports it not ready as soon as it sees it (milliseconds later),
- * and corrects any status that disagrees with what runs. Phase and IPs stay KWOK's.
+ * KWOK reports every scheduled pod Running (tools/kwok/stages.yaml), and Ready at once unless it
+ * carries the annotation local.boxoffice.dev/readiness: runner (the chart's pods under `npm start`
+ * and in the end-to-end test), and leaves it alone after that; the runner reports it not ready as
+ * soon as it sees it, and corrects any status that disagrees with what runs. Phase and IPs stay KWOK's.
  */
 export interface ContainerReport {
   name: string;

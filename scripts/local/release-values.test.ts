@@ -1,10 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { parseAllDocuments } from 'yaml';
 import { valuesSchema } from '../chart/values-schema.ts';
 import { createKafkaUsers, writeKafkaUsers } from '../deps/kafka-users.ts';
-import { localReleaseValues } from './release-values.ts';
+import { READINESS_BY_RUNNER, localReleaseValues } from './release-values.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'release-values-'));
 const usersFile = join(dir, 'users.json');
@@ -28,11 +29,12 @@ type Values = {
     analyticsPassword?: string;
   };
   keda?: { kafka: { username: string; password: string } };
-  analytics: { env: Record<string, string> };
-  operator: { env: Record<string, string> };
-  purchaseApi: { env: Record<string, string> };
-  queryApi: { env: Record<string, string> };
+  analytics: Component;
+  operator: Component;
+  purchaseApi: Component;
+  queryApi: Component;
 };
+type Component = { env: Record<string, string>; podAnnotations?: Record<string, string> };
 const valuesWith = (deps: Record<string, string>): Values =>
   localReleaseValues({
     settings: deps,
@@ -73,6 +75,34 @@ describe("npm start's values of the chart", () => {
     expect(values.analytics.env).toEqual({ KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512' });
     for (const env of [values.operator.env, values.purchaseApi.env])
       expect(env).not.toHaveProperty('KAFKA_BROKERS');
+  });
+
+  it("leave every pod's readiness to the runner: KWOK's stage for such pods never reports them Ready", () => {
+    for (const component of [values.operator, values.purchaseApi, values.queryApi, values.analytics])
+      expect(component.podAnnotations).toEqual({ [READINESS_BY_RUNNER]: 'runner' });
+    type Stage = {
+      metadata: { name: string };
+      spec: {
+        resourceRef: { kind: string };
+        selector: { matchAnnotations?: Record<string, string>; matchExpressions?: { key: string }[] };
+        next: { statusTemplate?: string };
+      };
+    };
+    const stages = parseAllDocuments(
+      readFileSync(new URL('../../tools/kwok/stages.yaml', import.meta.url), 'utf8'),
+    ).map((document) => document.toJS() as Stage);
+    const running = stages.filter((s) => s.spec.resourceRef.kind === 'Pod' && s.spec.next.statusTemplate);
+    const byRunner = running.filter(
+      (s) => s.spec.selector.matchAnnotations?.[READINESS_BY_RUNNER] === 'runner',
+    );
+    expect(byRunner).toHaveLength(1);
+    expect(byRunner[0]!.spec.next.statusTemplate).toMatch(/type: Ready\n\s+status: "False"/);
+    // Every other stage that reports a pod Running excludes the annotated pods.
+    for (const stage of running.filter((s) => s !== byRunner[0]))
+      expect(stage.spec.selector.matchExpressions).toContainEqual({
+        key: `.metadata.annotations["${READINESS_BY_RUNNER}"]`,
+        operator: 'DoesNotExist',
+      });
   });
 
   it("give the local KEDA's principal to the chart (its TriggerAuthentication beside the allocators), never to a pod's env", () => {

@@ -54,6 +54,9 @@ function kedaValues(settings: Settings): Record<string, unknown> {
  */
 const LOCAL_KEDA_ENV = { KEDA_POLLING_INTERVAL_SECONDS: '2' };
 
+/** The pod annotation by which KWOK leaves a pod's readiness to the workload runner. */
+export const READINESS_BY_RUNNER = 'local.boxoffice.dev/readiness';
+
 /** The analytics consumer's principal as chart values (the chart's Secret), its mechanism as plain env. */
 function analyticsValues(settings: Settings): { kafka: Record<string, string>; env: Record<string, string> } {
   const principal = localAnalyticsKafka(settings);
@@ -67,16 +70,20 @@ function analyticsValues(settings: Settings): { kafka: Record<string, string>; e
 
 export function localReleaseValues(options: LocalReleaseOptions): Record<string, unknown> {
   const { settings } = options;
-  // KWOK reports a new pod Ready the moment it is scheduled; the runner corrects that within
-  // milliseconds, but a Deployment that counted it available would already stop the old pod. A pod
-  // counts only after this long Ready, i.e. once the runner says so.
+  // KWOK would report a new pod Ready the moment it is scheduled, and the runner correct that a
+  // moment later; on a busy machine that moment can outlast minReadySeconds, and a rolling update
+  // would stop the old pod while its successor does not answer yet. So the chart's pods carry an
+  // annotation by which KWOK leaves their readiness to the runner alone (tools/kwok/stages.yaml):
+  // Ready once the readiness probe passes. And a pod counts available only after 2 s Ready.
   const minReadySeconds = 2;
+  const podAnnotations = { [READINESS_BY_RUNNER]: 'runner' };
   const analytics = analyticsValues(settings);
   const single = {
     autoscaling: { enabled: false },
     replicas: 1,
     podDisruptionBudget: { enabled: false },
     minReadySeconds,
+    podAnnotations,
   };
   return {
     prefix: options.prefix ?? '',
@@ -98,11 +105,12 @@ export function localReleaseValues(options: LocalReleaseOptions): Record<string,
     operator: {
       replicas: 1,
       minReadySeconds,
+      podAnnotations,
       podDisruptionBudget: { enabled: false },
       env: { ...kafkaPrincipalEnv(settings, 'operator'), ...LOCAL_KEDA_ENV },
     },
     purchaseApi: { ...single, env: { ...kafkaPrincipalEnv(settings, 'purchase-api'), ...options.apiEnv } },
     queryApi: { ...single, env: { ...options.apiEnv } },
-    analytics: { minReadySeconds, env: analytics.env },
+    analytics: { minReadySeconds, podAnnotations, env: analytics.env },
   };
 }
