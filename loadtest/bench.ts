@@ -21,6 +21,7 @@ import { freePort } from '../scripts/deps/processes.ts';
 import { cpuSeconds, cpuSnapshot } from './bench/cpu.ts';
 import { writeCharts } from './bench/charts.ts';
 import { summariseProfiles } from './bench/profile.ts';
+import { StatementTimes } from './bench/statements.ts';
 import { ratiosOf, renderReport } from './bench/report.ts';
 import type { BenchReport, FixedRun, FlashRow, GrowthPoint, Measurement, PeakRun } from './bench/types.ts';
 import { valuesSchema } from '../scripts/chart/values-schema.ts';
@@ -70,6 +71,7 @@ const asDeployed = settings.OTEL_EXPORTER_OTLP_ENDPOINT
   ? { otlpEndpoint: settings.OTEL_EXPORTER_OTLP_ENDPOINT }
   : undefined;
 const pool = createPool(databaseUrl, 2);
+const statementTimes = new StatementTimes(pool);
 
 interface Started {
   url: string;
@@ -102,6 +104,7 @@ async function peakRun(started: Started, vus: number, durationSeconds = PEAK_SEC
   const named = new Map(started.processes.map((p) => [p.child.pid!, p.name]));
   const [confirmedBefore, probeBefore] = [await started.confirmed(), await started.probe?.()];
   const walBefore = await walBytes();
+  await statementTimes.reset();
   const before = cpuSnapshot();
   const m = await k6({
     ...started.k6Env,
@@ -115,6 +118,7 @@ async function peakRun(started: Started, vus: number, durationSeconds = PEAK_SEC
   const confirmedAfter = await settle(started);
   const probeAfter = await started.probe?.();
   const wal = (await walBytes()) - walBefore;
+  const statements = await statementTimes.read();
   const cpu = cpuSeconds(before, after, named);
   // k6 has exited by the second snapshot; its own sampled CPU is what it took from the servers.
   cpu.groups.k6 = k6CpuSeconds;
@@ -144,6 +148,7 @@ async function peakRun(started: Started, vus: number, durationSeconds = PEAK_SEC
     cpuMsPerRequest: Object.fromEntries(
       Object.entries(cpu.groups).map(([k, v]) => [k, round((v * 1000) / Math.max(1, requests), 3)]),
     ),
+    ...(statements.length > 0 ? { statements } : {}),
     ...(probeBefore && probeAfter
       ? {
           probe: Object.fromEntries(

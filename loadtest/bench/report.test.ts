@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ratiosOf } from './report.ts';
+import { ratiosOf, statementSection } from './report.ts';
 import type { Measurement, PeakRun } from './types.ts';
 
 const peak = (holds: number, cpu: Record<string, number>): PeakRun => ({
@@ -38,5 +38,26 @@ describe('the ratios against the targets', () => {
     // k6 and "other" are not the servers' cost: (0.3 + 0.12 + 0.03) / (0.2 + 0.1)
     expect(ratios.deployedCpuVsBench).toBe(1.5);
     expect(ratios.holdsVsBareCeiling).toBeUndefined();
+  });
+});
+
+describe("PostgreSQL's busiest statements", () => {
+  it('are shown per confirmed hold of the peak run, their text kept whole inside the table', () => {
+    const full = measured('boxoffice', 100, {});
+    full.peak.statements = [
+      { query: 'SELECT a || b FROM `t` WHERE id = $1', calls: 2000, totalMs: 600, rows: 2000, blocks: 8000 },
+      { query: 'COMMIT', calls: 1000, totalMs: 200, rows: 0, blocks: 0 },
+    ];
+    const section = statementSection([
+      [full, '(c)'],
+      [undefined, '(e)'],
+    ]);
+    // 10 s at 100 holds/s: 1,000 holds.
+    expect(section).toContain(
+      "| (c) | `SELECT a \\|\\| b FROM 't' WHERE id = $1` | 2.00 | 0.300 | 0.600 | 4 | 75 % |",
+    );
+    expect(section).toContain('| (c) | `COMMIT` | 1.00 | 0.200 | 0.200 | 0 | 25 % |');
+    expect(section).not.toContain('(e)');
+    expect(statementSection([[measured('boxoffice', 100, {}), '(c)']])).toBe('');
   });
 });

@@ -84,6 +84,31 @@ function batchLine(m: Measurement | undefined, name: string): string {
   return `During ${name}'s peak the allocator${m.key === 'deployed' ? '' : ''} applied ${probe.batches} batches averaging ${(probe.commands! / probe.batches).toFixed(1)} commands and ${((probe.batchSeconds! / probe.batches) * 1000).toFixed(1)} ms each (transaction, forwards, offset commit, replies), busy ${Math.round((probe.batchSeconds! / m.peak.seconds) * 100)} % of the wall clock.${wal}`;
 }
 
+/** PostgreSQL's busiest statements at (c)'s and (e)'s peaks, side by side per confirmed hold. */
+export function statementSection(variants: [Measurement | undefined, string][]): string {
+  const shown = variants.filter(([m]) => m?.peak.statements?.length);
+  if (shown.length === 0) return '';
+  const rows = shown.flatMap(([m, name]) => {
+    const p = m!.peak;
+    const holds = Math.max(1, p.confirmedHoldsPerSecond * p.seconds);
+    const total = p.statements!.reduce((sum, st) => sum + st.totalMs, 0);
+    return p.statements!.map(
+      (st) =>
+        `| ${name} | \`${st.query.replaceAll('|', '\\|').replaceAll('`', "'")}\` | ${(st.calls / holds).toFixed(2)} | ${(st.totalMs / Math.max(1, st.calls)).toFixed(3)} | ${(st.totalMs / holds).toFixed(3)} | ${Math.round((st.blocks / Math.max(1, st.calls)) * 10) / 10} | ${Math.round((st.totalMs / Math.max(1, total)) * 100)} % |`,
+    );
+  });
+  return `### Where PostgreSQL's time goes at the peak
+
+Its busiest statements during each peak run (pg_stat_statements, execution and planning time, all
+clients of the server), per confirmed hold. Time, not CPU: it includes waits for locks and I/O.
+
+| variant | statement | calls per hold | ms per call | ms per hold | buffers per call | share of the listed time |
+| --- | --- | ---: | ---: | ---: | ---: | ---: |
+${rows.join('\n')}
+
+`;
+}
+
 function flashSection(r: BenchReport): string {
   const f = r.flash;
   if (!f) return '';
@@ -274,6 +299,10 @@ ${r.results.map(peakRow).join('\n')}
 
 ${[batchLine(full, '(c)'), batchLine(deployed, '(e)')].filter(Boolean).join('\n')}
 
+${statementSection([
+  [full, '(c)'],
+  [deployed, '(e)'],
+])}
 ## Latency at fixed arrival rates (ms)
 
 | variant | rate/s | achieved/s | p50 | p95 | p99 | errors |

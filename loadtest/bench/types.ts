@@ -1,5 +1,6 @@
 /** What `npm run bench` measures, as BENCHMARKS.json keeps it (bench.ts fills it, report.ts shows it). */
 import type { FlashSaleResult } from '../flash-sale.ts';
+import type { StatementTime } from './statements.ts';
 import type { PlanCensus } from './table-size.ts';
 import type { TimelinePoint } from './timeline.ts';
 
@@ -24,6 +25,8 @@ export interface PeakRun {
   cpuSeconds: Record<string, number>;
   cpuMsPerRequest: Record<string, number>;
   probe?: Record<string, number>;
+  /** PostgreSQL's busiest statements during the run (pg_stat_statements; absent without it). */
+  statements?: StatementTime[];
 }
 
 export interface FixedRun {

@@ -73,6 +73,9 @@ export class Postgres implements Part {
     const server = asServerUser(user, join(bin, 'postgres'), [
       ...['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', socketDir],
       ...['-c', 'max_connections=300', '-c', 'shared_buffers=256MB'],
+      // Per-statement time, as most managed PostgreSQL services keep it: `npm run bench` reports
+      // where the database's time goes from it (loadtest/bench/statements.ts).
+      ...['-c', 'shared_preload_libraries=pg_stat_statements'],
     ]);
     const pid = startDaemon({
       name: 'postgres',
