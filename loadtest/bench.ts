@@ -21,7 +21,7 @@ import { freePort } from '../scripts/deps/processes.ts';
 import { cpuSeconds, cpuSnapshot } from './bench/cpu.ts';
 import { writeCharts } from './bench/charts.ts';
 import { summariseProfiles } from './bench/profile.ts';
-import { StatementTimes } from './bench/statements.ts';
+import { StatementTimes, maintenanceCounts } from './bench/statements.ts';
 import { ratiosOf, renderReport } from './bench/report.ts';
 import type { BenchReport, FixedRun, FlashRow, GrowthPoint, Measurement, PeakRun } from './bench/types.ts';
 import { valuesSchema } from '../scripts/chart/values-schema.ts';
@@ -105,6 +105,7 @@ async function peakRun(started: Started, vus: number, durationSeconds = PEAK_SEC
   const [confirmedBefore, probeBefore] = [await started.confirmed(), await started.probe?.()];
   const walBefore = await walBytes();
   await statementTimes.reset();
+  const maintenanceBefore = await maintenanceCounts(pool);
   const before = cpuSnapshot();
   const m = await k6({
     ...started.k6Env,
@@ -119,6 +120,7 @@ async function peakRun(started: Started, vus: number, durationSeconds = PEAK_SEC
   const probeAfter = await started.probe?.();
   const wal = (await walBytes()) - walBefore;
   const statements = await statementTimes.read();
+  const maintenanceAfter = await maintenanceCounts(pool);
   const cpu = cpuSeconds(before, after, named);
   // k6 has exited by the second snapshot; its own sampled CPU is what it took from the servers.
   cpu.groups.k6 = k6CpuSeconds;
@@ -149,6 +151,11 @@ async function peakRun(started: Started, vus: number, durationSeconds = PEAK_SEC
       Object.entries(cpu.groups).map(([k, v]) => [k, round((v * 1000) / Math.max(1, requests), 3)]),
     ),
     ...(statements.length > 0 ? { statements } : {}),
+    postgresMaintenance: {
+      autovacuums: maintenanceAfter.autovacuums - maintenanceBefore.autovacuums,
+      autoanalyzes: maintenanceAfter.autoanalyzes - maintenanceBefore.autoanalyzes,
+      checkpoints: maintenanceAfter.checkpoints - maintenanceBefore.checkpoints,
+    },
     ...(probeBefore && probeAfter
       ? {
           probe: Object.fromEntries(

@@ -48,6 +48,8 @@ describe("PostgreSQL's busiest statements", () => {
       { query: 'SELECT a || b FROM `t` WHERE id = $1', calls: 2000, totalMs: 600, rows: 2000, blocks: 8000 },
       { query: 'COMMIT', calls: 1000, totalMs: 200, rows: 0, blocks: 0 },
     ];
+    full.peak.cpuSeconds = { postgres: 1.2 };
+    full.peak.postgresMaintenance = { autovacuums: 1, autoanalyzes: 2, checkpoints: 0 };
     const section = statementSection([
       [full, '(c)'],
       [undefined, '(e)'],
@@ -57,6 +59,10 @@ describe("PostgreSQL's busiest statements", () => {
       "| (c) | `SELECT a \\|\\| b FROM 't' WHERE id = $1` | 2.00 | 0.300 | 0.600 | 4 | 75 % |",
     );
     expect(section).toContain('| (c) | `COMMIT` | 1.00 | 0.200 | 0.200 | 0 | 25 % |');
+    // Statement time against the server's CPU: what is left is maintenance and connections.
+    expect(section).toContain(
+      "(c): the listed statements took 0.800 ms per hold; PostgreSQL's processes used 1.200 ms of CPU per hold (meanwhile 1 autovacuums, 2 autoanalyzes, 0 checkpoints).",
+    );
     expect(section).not.toContain('(e)');
     expect(statementSection([[measured('boxoffice', 100, {}), '(c)']])).toBe('');
   });

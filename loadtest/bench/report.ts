@@ -88,10 +88,16 @@ function batchLine(m: Measurement | undefined, name: string): string {
 export function statementSection(variants: [Measurement | undefined, string][]): string {
   const shown = variants.filter(([m]) => m?.peak.statements?.length);
   if (shown.length === 0) return '';
+  const notes: string[] = [];
   const rows = shown.flatMap(([m, name]) => {
     const p = m!.peak;
     const holds = Math.max(1, p.confirmedHoldsPerSecond * p.seconds);
     const total = p.statements!.reduce((sum, st) => sum + st.totalMs, 0);
+    const maintenance = p.postgresMaintenance;
+    const cpuMs = (p.cpuSeconds.postgres ?? 0) * 1000;
+    notes.push(
+      `${name}: the listed statements took ${(total / holds).toFixed(3)} ms per hold; PostgreSQL's processes used ${(cpuMs / holds).toFixed(3)} ms of CPU per hold${maintenance ? ` (meanwhile ${maintenance.autovacuums} autovacuums, ${maintenance.autoanalyzes} autoanalyzes, ${maintenance.checkpoints} checkpoints)` : ''}.`,
+    );
     return p.statements!.map(
       (st) =>
         `| ${name} | \`${st.query.replaceAll('|', '\\|').replaceAll('`', "'")}\` | ${(st.calls / holds).toFixed(2)} | ${(st.totalMs / Math.max(1, st.calls)).toFixed(3)} | ${(st.totalMs / holds).toFixed(3)} | ${Math.round((st.blocks / Math.max(1, st.calls)) * 10) / 10} | ${Math.round((st.totalMs / Math.max(1, total)) * 100)} % |`,
@@ -105,6 +111,8 @@ clients of the server), per confirmed hold. Time, not CPU: it includes waits for
 | variant | statement | calls per hold | ms per call | ms per hold | buffers per call | share of the listed time |
 | --- | --- | ---: | ---: | ---: | ---: | ---: |
 ${rows.join('\n')}
+
+${notes.join('\n')}
 
 `;
 }

@@ -12,6 +12,31 @@ export interface StatementTime {
   blocks: number;
 }
 
+/** Server-wide maintenance counters: what PostgreSQL did besides the clients' statements. */
+export interface Maintenance {
+  autovacuums: number;
+  autoanalyzes: number;
+  checkpoints: number;
+}
+
+/**
+ * Autovacuum and autoanalyze runs (all tables of the database) and checkpoints (the server) so far:
+ * the difference over a run says how much of PostgreSQL's CPU was maintenance, not statements.
+ */
+export async function maintenanceCounts(pool: pg.Pool): Promise<Maintenance> {
+  const { rows } = await pool.query<{ autovacuums: string; autoanalyzes: string; checkpoints: string }>(
+    `SELECT (SELECT sum(autovacuum_count) FROM pg_stat_all_tables) AS autovacuums,
+            (SELECT sum(autoanalyze_count) FROM pg_stat_all_tables) AS autoanalyzes,
+            (SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter) AS checkpoints`,
+  );
+  const row = rows[0]!;
+  return {
+    autovacuums: Number(row.autovacuums),
+    autoanalyzes: Number(row.autoanalyzes),
+    checkpoints: Number(row.checkpoints),
+  };
+}
+
 /**
  * Where the database's time goes, per statement, between `reset` and `read`: pg_stat_statements,
  * which the local PostgreSQL preloads (scripts/deps/postgres.ts) as most managed ones do. Absent

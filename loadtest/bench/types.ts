@@ -1,6 +1,6 @@
 /** What `npm run bench` measures, as BENCHMARKS.json keeps it (bench.ts fills it, report.ts shows it). */
 import type { FlashSaleResult } from '../flash-sale.ts';
-import type { StatementTime } from './statements.ts';
+import type { Maintenance, StatementTime } from './statements.ts';
 import type { PlanCensus } from './table-size.ts';
 import type { TimelinePoint } from './timeline.ts';
 
@@ -27,6 +27,8 @@ export interface PeakRun {
   probe?: Record<string, number>;
   /** PostgreSQL's busiest statements during the run (pg_stat_statements; absent without it). */
   statements?: StatementTime[];
+  /** Autovacuums, autoanalyzes (the bench's database) and checkpoints during the run. */
+  postgresMaintenance?: Maintenance;
 }
 
 export interface FixedRun {
