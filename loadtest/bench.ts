@@ -21,7 +21,7 @@ import { freePort } from '../scripts/deps/processes.ts';
 import { cpuSeconds, cpuSnapshot } from './bench/cpu.ts';
 import { writeCharts } from './bench/charts.ts';
 import { summariseProfiles } from './bench/profile.ts';
-import { StatementTimes, maintenanceCounts } from './bench/statements.ts';
+import { StatementTimes, maintenanceCounts, maintenanceSince } from './bench/statements.ts';
 import { ratiosOf, renderReport } from './bench/report.ts';
 import type { BenchReport, FixedRun, FlashRow, GrowthPoint, Measurement, PeakRun } from './bench/types.ts';
 import { valuesSchema } from '../scripts/chart/values-schema.ts';
@@ -120,7 +120,7 @@ async function peakRun(started: Started, vus: number, durationSeconds = PEAK_SEC
   const probeAfter = await started.probe?.();
   const wal = (await walBytes()) - walBefore;
   const statements = await statementTimes.read();
-  const maintenanceAfter = await maintenanceCounts(pool);
+  const postgresMaintenance = await maintenanceSince(pool, maintenanceBefore);
   const cpu = cpuSeconds(before, after, named);
   // k6 has exited by the second snapshot; its own sampled CPU is what it took from the servers.
   cpu.groups.k6 = k6CpuSeconds;
@@ -151,11 +151,7 @@ async function peakRun(started: Started, vus: number, durationSeconds = PEAK_SEC
       Object.entries(cpu.groups).map(([k, v]) => [k, round((v * 1000) / Math.max(1, requests), 3)]),
     ),
     ...(statements.length > 0 ? { statements } : {}),
-    postgresMaintenance: {
-      autovacuums: maintenanceAfter.autovacuums - maintenanceBefore.autovacuums,
-      autoanalyzes: maintenanceAfter.autoanalyzes - maintenanceBefore.autoanalyzes,
-      checkpoints: maintenanceAfter.checkpoints - maintenanceBefore.checkpoints,
-    },
+    postgresMaintenance,
     ...(probeBefore && probeAfter
       ? {
           probe: Object.fromEntries(

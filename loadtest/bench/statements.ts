@@ -37,6 +37,16 @@ export async function maintenanceCounts(pool: pg.Pool): Promise<Maintenance> {
   };
 }
 
+/** What maintenance PostgreSQL did since `before` (an earlier `maintenanceCounts`). */
+export async function maintenanceSince(pool: pg.Pool, before: Maintenance): Promise<Maintenance> {
+  const now = await maintenanceCounts(pool);
+  return {
+    autovacuums: now.autovacuums - before.autovacuums,
+    autoanalyzes: now.autoanalyzes - before.autoanalyzes,
+    checkpoints: now.checkpoints - before.checkpoints,
+  };
+}
+
 /**
  * Where the database's time goes, per statement, between `reset` and `read`: pg_stat_statements,
  * which the local PostgreSQL preloads (scripts/deps/postgres.ts) as most managed ones do. Absent
@@ -96,7 +106,7 @@ export class StatementTimes {
   }
 }
 
-export function shorten(query: string, length = 110): string {
+function shorten(query: string, length = 110): string {
   const flat = query.replace(/\s+/g, ' ').trim();
   return flat.length > length ? `${flat.slice(0, length - 1)}…` : flat;
 }
