@@ -23,7 +23,15 @@ import { writeCharts } from './bench/charts.ts';
 import { summariseProfiles } from './bench/profile.ts';
 import { StatementTimes, maintenanceCounts, maintenanceSince } from './bench/statements.ts';
 import { ratiosOf, renderReport } from './bench/report.ts';
-import type { BenchReport, FixedRun, FlashRow, GrowthPoint, Measurement, PeakRun } from './bench/types.ts';
+import type {
+  BenchReport,
+  FixedRun,
+  FlashRow,
+  GrowthFailure,
+  GrowthPoint,
+  Measurement,
+  PeakRun,
+} from './bench/types.ts';
 import { valuesSchema } from '../scripts/chart/values-schema.ts';
 import { depsStateDir } from '../scripts/deps/paths.ts';
 import { explainSampled, fillOrders, logOffset, planCensus } from './bench/table-size.ts';
@@ -288,15 +296,26 @@ async function boxoffice(name: string, capacity: number, options: BoxofficeOptio
     ...(options.deployed ? { asDeployed } : {}),
   };
   const allocators: PlatformProcess[] = [];
-  for (const [e, event] of events.entries())
-    for (let i = 0; i < (options.allocators ?? 1); i++) {
-      // One CPU group for all of them (the tables show the allocators' sum); logs by event and index.
-      allocators.push(await startAllocator(service, event, 'allocator', `allocator-${e}-${i}`));
-      // What is measured is the sale, not a start: a hundred Node.js processes starting at once on
-      // two cores starve each other (and purchase-api) past any readiness timeout, so in waves.
-      if (allocators.length % ALLOCATOR_START_WAVE === 0)
-        await allReady(allocators.slice(-ALLOCATOR_START_WAVE));
-    }
+  const wanted = events.length * (options.allocators ?? 1);
+  try {
+    for (const [e, event] of events.entries())
+      for (let i = 0; i < (options.allocators ?? 1); i++) {
+        // One CPU group for all of them (the tables show the allocators' sum); logs by event and index.
+        allocators.push(await startAllocator(service, event, 'allocator', `allocator-${e}-${i}`));
+        // What is measured is the sale, not a start: a hundred Node.js processes starting at once on
+        // two cores starve each other (and purchase-api) past any readiness timeout, so in waves.
+        if (allocators.length % ALLOCATOR_START_WAVE === 0)
+          await allReady(allocators.slice(-ALLOCATOR_START_WAVE));
+      }
+  } catch (error) {
+    // The waves already ready would otherwise outlive the bench and load every later run.
+    await stopAll(allocators);
+    const ready = Math.max(0, allocators.length - ALLOCATOR_START_WAVE);
+    throw new Error(
+      `${error instanceof Error ? error.message : String(error)} (${ready} of ${wanted} allocator processes were ready, started ${ALLOCATOR_START_WAVE} at a time)`,
+      { cause: error },
+    );
+  }
   const api = await startPurchaseApi(service);
   const eventPool = database === databaseUrl ? pool : createPool(database, 2);
   return {
@@ -346,14 +365,28 @@ const ALLOCATOR_START_WAVE = 10;
 /** Memory an idle allocator process takes (RSS measured: ~110 MB), for the many-events runs. */
 const ALLOCATOR_MEMORY = 160 * 2 ** 20;
 
+/** Configurations that could not be measured: recorded in the report, not ending the run. */
+const growthFailures: GrowthFailure[] = [];
+
 async function growthPoint(
   dimension: GrowthPoint['dimension'],
   value: number,
   start: () => Promise<Started>,
-): Promise<GrowthPoint> {
-  const started = await start();
+): Promise<GrowthPoint | undefined> {
+  let started: Started | undefined;
   try {
-    await allReady(started.processes);
+    started = await start();
+    await allReady(started.processes); // stops them all if one is not ready
+  } catch (error) {
+    await started?.close?.();
+    // A configuration the machine cannot start (a hundred allocator processes on two cores) is a
+    // result too, and the measurements made before it are not lost for it.
+    const reason = error instanceof Error ? error.message : String(error);
+    console.log(`bench: cost growth, ${dimension} = ${value}: not measured: ${reason}`);
+    growthFailures.push({ dimension, value, reason });
+    return undefined;
+  }
+  try {
     console.log(`bench: cost growth, ${dimension} = ${value}: ${SCALE_VUS} VUs, then ${SCALE_RATE}/s`);
     const peak = await peakRun(started, SCALE_VUS, SCALE_SECONDS);
     const fixed = await fixedRun(started, SCALE_RATE, SCALE_SECONDS);
@@ -374,8 +407,11 @@ function availableMemory(): number {
 const growthViolations: string[] = [];
 async function costGrowth(): Promise<GrowthPoint[]> {
   const points: GrowthPoint[] = [];
+  const pushPoint = (point: GrowthPoint | undefined): void => {
+    if (point) points.push(point);
+  };
   for (const n of SCALE_SHARDS)
-    points.push(
+    pushPoint(
       await growthPoint('shards', n, () =>
         boxoffice(`shards${n}`, 100_000_000, { shards: n, allocators: n }),
       ),
@@ -402,7 +438,7 @@ async function costGrowth(): Promise<GrowthPoint[]> {
         const point = await growthPoint('orders', n, () =>
           boxoffice(`orders${n}`, 100_000_000, { databaseUrl: url }),
         );
-        points.push({ ...point, fillSeconds, plans: planCensus(pgLog, offset) });
+        pushPoint(point && { ...point, fillSeconds, plans: planCensus(pgLog, offset) });
       }
       growthViolations.push(...(await invariantViolations(tablePool)).map((v) => `orders table: ${v}`));
     } finally {
@@ -411,10 +447,12 @@ async function costGrowth(): Promise<GrowthPoint[]> {
   }
   for (const n of SCALE_EVENTS) {
     if (n * ALLOCATOR_MEMORY > availableMemory() - 4 * 2 ** 30) {
-      console.log(`bench: cost growth, events = ${n}: skipped, too little free memory for ${n} allocators`);
+      const reason = `skipped, too little free memory for ${n} allocator processes`;
+      console.log(`bench: cost growth, events = ${n}: ${reason}`);
+      growthFailures.push({ dimension: 'events', value: n, reason });
       continue;
     }
-    points.push(await growthPoint('events', n, () => boxoffice(`events${n}`, 100_000_000, { events: n })));
+    pushPoint(await growthPoint('events', n, () => boxoffice(`events${n}`, 100_000_000, { events: n })));
   }
   return points;
 }
@@ -573,12 +611,20 @@ if (ONLY && process.env.BENCH_MERGE_GROWTH === '1') {
   // report of the last full run: its points replace those of the same dimension and value.
   const file = join(repoRoot, 'BENCHMARKS.json');
   const report = JSON.parse(readFileSync(file, 'utf8')) as BenchReport;
-  const key = (g: GrowthPoint): string => `${g.dimension}=${g.value}`;
+  const key = (g: Pick<GrowthPoint, 'dimension' | 'value'>): string => `${g.dimension}=${g.value}`;
   const DIMENSIONS: GrowthPoint['dimension'][] = ['shards', 'orders', 'events'];
+  const byDimension = (a: Pick<GrowthPoint, 'dimension' | 'value'>, b: typeof a): number =>
+    DIMENSIONS.indexOf(a.dimension) - DIMENSIONS.indexOf(b.dimension) || a.value - b.value;
   const fresh = new Map(growth.map((g) => [key(g), { ...g, pass: startedAt }]));
-  report.growth = [...report.growth.filter((g) => !fresh.has(key(g))), ...fresh.values()].sort(
-    (a, b) => DIMENSIONS.indexOf(a.dimension) - DIMENSIONS.indexOf(b.dimension) || a.value - b.value,
-  );
+  const failed = new Map(growthFailures.map((f) => [key(f), { ...f, pass: startedAt }]));
+  // This pass's verdict on a configuration, measured or not, replaces the last run's.
+  const tried = (g: Pick<GrowthPoint, 'dimension' | 'value'>): boolean =>
+    fresh.has(key(g)) || failed.has(key(g));
+  report.growth = [...report.growth.filter((g) => !tried(g)), ...fresh.values()].sort(byDimension);
+  report.growthFailures = [
+    ...(report.growthFailures ?? []).filter((f) => !tried(f)),
+    ...failed.values(),
+  ].sort(byDimension);
   report.invariantViolations.push(...violations);
   report.charts = await writeCharts(report, repoRoot);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
@@ -592,6 +638,7 @@ if (ONLY) {
         results,
         flash: flash && { ...flash, timeline: flash.timeline.length },
         growth,
+        growthFailures,
         invariantViolations: violations,
       },
       null,
@@ -625,6 +672,7 @@ const report: BenchReport = {
   results,
   ...(flash ? { flash } : {}),
   growth,
+  ...(growthFailures.length > 0 ? { growthFailures } : {}),
   ratios: ratiosOf(results),
   invariantViolations: violations,
   logDir,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ratiosOf, statementSection } from './report.ts';
+import { growthFailureLines, ratiosOf, statementSection } from './report.ts';
 import type { Measurement, PeakRun } from './types.ts';
 
 const peak = (holds: number, cpu: Record<string, number>): PeakRun => ({
@@ -65,5 +65,19 @@ describe("PostgreSQL's busiest statements", () => {
     );
     expect(section).not.toContain('(e)');
     expect(statementSection([[measured('boxoffice', 100, {}), '(c)']])).toBe('');
+  });
+});
+
+describe('cost-growth configurations that could not be measured', () => {
+  it('are listed with their reason and pass, so a missing row never reads as one not tried', () => {
+    const lines = growthFailureLines([
+      { dimension: 'events', value: 100, reason: 'allocator was not ready within 60s (60 of 100 ready)' },
+      { dimension: 'orders', value: 10_000_000, reason: 'skipped', pass: '2026-12-03T08:10:00.000Z' },
+    ]);
+    expect(lines.split('\n')).toEqual([
+      '- Not measured: events on sale at once (one allocator each, 4 shards) = 100: allocator was not ready within 60s (60 of 100 ready).',
+      '- Not measured: existing orders in the table = 10,000,000: skipped (a second pass, 08:10 UTC).',
+    ]);
+    expect(growthFailureLines()).toBe('');
   });
 });

@@ -6,7 +6,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHART_FILES, writeCharts } from './charts.ts';
-import type { BenchReport, FixedRun, GrowthPoint, Measurement, PeakRun, Ratios } from './types.ts';
+import type {
+  BenchReport,
+  FixedRun,
+  GrowthFailure,
+  GrowthPoint,
+  Measurement,
+  PeakRun,
+  Ratios,
+} from './types.ts';
 
 const round = (n: number, digits = 2): number => Number(n.toFixed(digits));
 const pct = (r: number): string => `${(r * 100).toFixed(2)} %`;
@@ -153,8 +161,18 @@ const scannedBy = (queries: string[] = []): string =>
     ? ''
     : ` (orders scanned by: ${queries.map((q) => `\`${q.replaceAll('|', '\\|')}\``).join('; ')})`;
 
+/** The configurations tried but not measured, each with its reason: a row missing silently would read as never tried. */
+export function growthFailureLines(failures: GrowthFailure[] = []): string {
+  return failures
+    .map(
+      (f) =>
+        `- Not measured: ${growthNames[f.dimension]} = ${f.value.toLocaleString('en')}: ${f.reason}${f.pass ? ` (a second pass, ${f.pass.slice(11, 16)} UTC)` : ''}.`,
+    )
+    .join('\n');
+}
+
 function growthSection(r: BenchReport): string {
-  if (r.growth.length === 0) return '';
+  if (r.growth.length === 0 && (r.growthFailures ?? []).length === 0) return '';
   const s = r.settings as { scaleVus?: number; scaleSeconds?: number; scaleRate?: number };
   const rows = r.growth
     .map((g) => {
@@ -180,7 +198,7 @@ a sequential scan of \`orders\` would be the plan that grows with the table.
 | dimension | value | allocators | confirmed holds/s | p99 at peak (ms) | achieved/s | p50 (ms) | p99 (ms) | purchase-api ms/req | allocator ms/req | postgres ms/req | WAL bytes/hold | machine busy | plans seen |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
 ${rows}
-
+${r.growthFailures?.length ? `\n${growthFailureLines(r.growthFailures)}\n` : ''}
 ![holds/s and p99 against shards, table size and events on sale](${CHART_FILES.growth})
 
 The capacity model drawn from these numbers: [docs/scaling.md](docs/scaling.md#capacity-model).

@@ -85,6 +85,14 @@ export interface GrowthPoint {
   pass?: string;
 }
 
+/** A configuration of "how cost grows" that could not be measured, and why (e.g. it did not start). */
+export interface GrowthFailure {
+  dimension: GrowthPoint['dimension'];
+  value: number;
+  reason: string;
+  pass?: string;
+}
+
 /** The ratios against the targets of issues 5 and 14. */
 export interface Ratios {
   holdsVsNaive?: number;
@@ -109,6 +117,8 @@ export interface BenchReport {
   results: Measurement[];
   flash?: FlashRow;
   growth: GrowthPoint[];
+  /** Configurations of cost growth that were tried and could not be measured (older reports: none). */
+  growthFailures?: GrowthFailure[];
   ratios: Ratios;
   invariantViolations: string[];
   logDir: string;
