@@ -15,7 +15,8 @@ import {
   waitingBuyerKey,
 } from '@boxoffice/inventory';
 import type pg from 'pg';
-import { orderFromRow, type OrderRow } from './order-row.ts';
+import { existingOrders } from './existing-orders.ts';
+import { orderFromRow } from './order-row.ts';
 import {
   insertNewOrders,
   writeBuyerQuantities,
@@ -136,26 +137,16 @@ async function applyInTransaction(
   // Read only now, under the buyers' locks: a writer of another shard holding one of these
   // purchases (the same purchase forwarded twice) has committed by now, so its order is seen here
   // and the purchase is a duplicate, not a second hold.
-  // UNION ALL: an order found both ways is de-duplicated by the Map below, not by sorting rows.
-  // Not a named (prepared) statement: its generic plan, made while the table was small, scans.
-  // Ids are looked up across events: one taken by another event's order is not this event's.
-  const orderRows = await client.query<OrderRow & { event_id: string }>({
-    text: `SELECT * FROM orders WHERE id = ANY($1::uuid[])
-     UNION ALL
-     SELECT o.* FROM orders o JOIN unnest($3::text[], $4::text[]) AS k(buyer_id, idempotency_key)
-       ON o.buyer_id = k.buyer_id AND o.idempotency_key = k.idempotency_key
-     WHERE o.event_id = $2`,
-    values: [
-      commands.map((c) => c.orderId),
-      eventId,
-      purchases.map((p) => p.buyerId),
-      purchases.map((p) => p.idempotencyKey),
-    ],
-  });
-  const own = orderRows.rows.filter((row) => String(row.event_id) === eventId);
+  const orderRows = await existingOrders(
+    client,
+    eventId,
+    commands.map((c) => c.orderId),
+    purchases,
+  );
+  const own = orderRows.filter((row) => String(row.event_id) === eventId);
   const orders = new Map(own.map((row) => [row.id, orderFromRow(row)]));
   const foreignOrderIds = new Set(
-    orderRows.rows.filter((row) => String(row.event_id) !== eventId).map((row) => row.id),
+    orderRows.filter((row) => String(row.event_id) !== eventId).map((row) => row.id),
   );
 
   const providerIds = commands.flatMap((c) =>
