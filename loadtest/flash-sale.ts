@@ -27,6 +27,8 @@ export interface FlashSaleOptions {
   allocators: number;
   /** k6 virtual users sending the requests (default 64). */
   vus?: number;
+  /** k6's limit for the whole sale (flash-sale.js: 5m); orders not sent by then are dropped. */
+  maxDuration?: string;
   /** Run the services as `npm start` deploys them (platform.ts ServiceOptions.asDeployed). */
   asDeployed?: { otlpEndpoint: string };
   /** Send each buyer's own address as X-Forwarded-For, as an ingress does (with asDeployed). */
@@ -107,6 +109,7 @@ export async function runFlashSale(options: FlashSaleOptions): Promise<FlashSale
         TOKENS: tokens,
         REQUESTS: String(options.requests),
         VUS: String(options.vus ?? 64),
+        ...(options.maxDuration ? { MAX_DURATION: options.maxDuration } : {}),
         ...(options.forwarded ? { FORWARDED: '1' } : {}),
       },
       join(logDir, 'summary.json'),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { growthFailureLines, ratiosOf, statementSection } from './report.ts';
-import type { Measurement, PeakRun } from './types.ts';
+import { flashAnswered, growthFailureLines, ratiosOf, statementSection } from './report.ts';
+import type { FlashRow, Measurement, PeakRun } from './types.ts';
 
 const peak = (holds: number, cpu: Record<string, number>): PeakRun => ({
   vus: 64,
@@ -79,5 +79,14 @@ describe('cost-growth configurations that could not be measured', () => {
       '- Not measured: existing orders in the table = 10,000,000: skipped (a second pass, 08:10 UTC).',
     ]);
     expect(growthFailureLines()).toBe('');
+  });
+});
+
+describe('the flash sale row', () => {
+  it('counts the orders k6 never sent when its time limit ended the sale first', () => {
+    const answers = { held: 100_000, pending: 0, pendingHeld: 0, pendingRejected: 0, soldOut: 315_454 };
+    const row = { requests: 500_000, answers } as FlashRow;
+    expect(flashAnswered(row)).toEqual({ answered: 415_454, unsent: 84_546 });
+    expect(flashAnswered({ ...row, answers: { ...answers, soldOut: 400_000 } }).unsent).toBe(0);
   });
 });
